@@ -1,0 +1,66 @@
+"""Fault injection knobs of the emulated chassis.
+
+One :class:`Faults` instance lives on the emulator (``emulator.faults``). It can be given at
+start (``Emulator(faults=...)``, ``vessel-sim --faults JSON``), changed from Python at run time
+(``emulator.faults.latency_ms = 200``), or over HTTPS with ``POST /__sim/faults`` (a partial
+JSON object, merged). Every service reads the knobs on each request, so a change applies to
+the next request.
+"""
+from __future__ import annotations
+
+import random
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+FlashOutcome = Literal["ok", "slow", "fail", "brick"]
+
+
+class Faults(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+    latency_ms: int = Field(0, ge=0, description="Added before every HTTP answer (web, Redfish).")
+    http_5xx_rate: float = Field(0.0, ge=0.0, le=1.0,
+                                 description="Share of HTTP requests answered 503 (seeded RNG).")
+    ssh_drop_after_commands: int | None = Field(
+        None, ge=1, description="The SSH server closes a session after this many commands.")
+    refuse_logins: bool = Field(False, description="Every new web or Redfish login is refused "
+                                                   "as if all session slots were taken.")
+    mgmt_loss_after_commit_s: dict[str, float] = Field(
+        default_factory=dict,
+        description="Per switch ('Swi2', 'Swi3'): after a VRP commit the switch management "
+                    "plane stops answering for this many seconds.")
+    firmware_flash: FlashOutcome = Field("ok", description="Outcome of the next firmware flashes.")
+    session_idle_timeout_s: float = Field(
+        1800.0, gt=0, description="Idle time after which web and Redfish sessions expire.")
+
+    @field_validator("mgmt_loss_after_commit_s", mode="before")
+    @classmethod
+    def _switch_keys(cls, v: object) -> object:
+        if not isinstance(v, dict):
+            return v
+        out = {}
+        for k, s in v.items():
+            key = str(k)
+            if key.isdigit():
+                key = f"Swi{key}"
+            elif key.lower().startswith("swi") and key[3:].isdigit():
+                key = f"Swi{key[3:]}"
+            else:
+                raise ValueError(f"mgmt_loss_after_commit_s: switch key {k!r} is not Swi1..Swi4")
+            out[key] = s
+        return out
+
+    def mgmt_loss_for(self, switch_slot: int) -> float | None:
+        """Seconds of management loss after a commit on switch ``switch_slot``, if any."""
+        return self.mgmt_loss_after_commit_s.get(f"Swi{switch_slot}")
+
+
+class FaultDice:
+    """The seeded random source behind ``http_5xx_rate`` (same seed, same failures)."""
+
+    def __init__(self, seed: int) -> None:
+        self._rng = random.Random(f"faults-{seed}")
+
+    def roll(self, rate: float) -> bool:
+        return rate > 0 and self._rng.random() < rate
