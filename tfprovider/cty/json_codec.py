@@ -1,0 +1,174 @@
+"""The JSON form of DynamicValue (``RawState.json`` in UpgradeResourceState, and accepted
+as input when ``msgpack`` is empty). JSON cannot carry unknown values."""
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from typing import Any
+
+from .msgpack_codec import decimal_text, parse_number_text
+from .path import ROOT, AttributePath, CtyError
+from .types import Bool, CtyType, List, Map, Number, Object, Set, String, Tuple, type_from_obj
+from .values import DynamicVal, Unknown, conform, dedupe_set
+
+
+# ---------------------------------------------------------------------------------------
+# encoding
+
+def encode_json(value: Any, ty: CtyType) -> bytes:
+    """Encode ``value`` (conformed against ``ty`` first) as compact JSON bytes."""
+    out: list[str] = []
+    _write(conform(value, ty), ty, ROOT, out)
+    return "".join(out).encode("utf-8")
+
+
+def _write(value: Any, ty: CtyType, path: AttributePath, out: list[str]) -> None:
+    if value is None:
+        out.append("null")
+    elif isinstance(value, Unknown):
+        raise CtyError("unknown values cannot be represented in JSON", path)
+    elif ty.is_dynamic():
+        out.append('{"value":')
+        _write(value.value, value.type, path, out)
+        out.append(',"type":')
+        out.append(json.dumps(value.type._json_obj(), separators=(",", ":"), ensure_ascii=False))
+        out.append("}")
+    elif ty == String:
+        out.append(json.dumps(value, ensure_ascii=False))
+    elif ty == Number:
+        out.append(_number_text(value))
+    elif ty == Bool:
+        out.append("true" if value else "false")
+    elif isinstance(ty, (List, Set, Tuple)):
+        types = ty.element_types if isinstance(ty, Tuple) else [ty.element_type] * len(value)
+        out.append("[")
+        for i, (v, t) in enumerate(zip(value, types)):
+            if i:
+                out.append(",")
+            _write(v, t, path if isinstance(ty, Set) else path.index(i), out)
+        out.append("]")
+    elif isinstance(ty, (Map, Object)):
+        items = value.items() if isinstance(ty, Map) else ((k, value[k]) for k in ty.attribute_types)
+        out.append("{")
+        for i, (k, v) in enumerate(items):
+            if i:
+                out.append(",")
+            out.append(json.dumps(k, ensure_ascii=False))
+            out.append(":")
+            if isinstance(ty, Map):
+                _write(v, ty.element_type, path.key(k), out)
+            else:
+                _write(v, ty.attribute_types[k], path.attr(k), out)
+        out.append("}")
+    else:
+        raise TypeError(f"unsupported type {ty!r}")
+
+
+def _number_text(n: int | float | Decimal) -> str:
+    if isinstance(n, int):
+        return str(n)
+    if isinstance(n, float):
+        return repr(n)  # shortest round-trip form; finite (conform rejected NaN/inf)
+    return decimal_text(n)
+
+
+# ---------------------------------------------------------------------------------------
+# decoding
+
+def decode_json(data: bytes | str, ty: CtyType, *, ignore_extra_attributes: bool = False) -> Any:
+    """Decode DynamicValue JSON against ``ty``; raises CtyError naming the path.
+
+    ``ignore_extra_attributes`` drops object attributes the type does not declare (useful
+    for state written by an older schema); by default they are an error.
+    """
+    if isinstance(data, (bytes, bytearray, memoryview)):
+        try:
+            data = bytes(data).decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise CtyError(f"invalid JSON value: not UTF-8: {exc}") from None
+    try:
+        raw = json.loads(data, parse_float=Decimal, parse_int=_parse_int, parse_constant=_reject_constant)
+    except CtyError:
+        raise
+    except ValueError as exc:
+        raise CtyError(f"invalid JSON value: {exc}") from None
+    return _from_json(raw, ty, ROOT, ignore_extra_attributes)
+
+
+def _parse_int(text: str) -> int | Decimal:
+    try:
+        return int(text)
+    except ValueError:  # beyond Python's int-from-str digit limit
+        return Decimal(text)
+
+
+def _reject_constant(name: str) -> Any:
+    raise CtyError(f"{name} is not a valid number")
+
+
+def _from_json(raw: Any, ty: CtyType, path: AttributePath, lenient: bool) -> Any:
+    if raw is None:
+        return None
+    if ty.is_dynamic():
+        return _dynamic_from_json(raw, path, lenient)
+    if ty == String:
+        # cty's JSON decoder converts primitives to the wanted type
+        if isinstance(raw, bool):
+            raw = "true" if raw else "false"
+        elif isinstance(raw, (int, Decimal)):
+            raw = str(raw)
+        if not isinstance(raw, str):
+            raise CtyError(f"a string is required, got {_json_kind(raw)}", path)
+        return conform(raw, String, path)
+    if ty == Number:
+        if isinstance(raw, str):
+            return parse_number_text(raw, path)
+        if isinstance(raw, bool) or not isinstance(raw, (int, Decimal)):
+            raise CtyError(f"a number is required, got {_json_kind(raw)}", path)
+        return raw
+    if ty == Bool:
+        if raw in ("true", "false"):
+            return raw == "true"
+        if not isinstance(raw, bool):
+            raise CtyError(f"a bool is required, got {_json_kind(raw)}", path)
+        return raw
+    if isinstance(ty, (List, Set, Tuple)):
+        if not isinstance(raw, list):
+            raise CtyError(f"a {ty.friendly_name()} is required (JSON array), got {_json_kind(raw)}", path)
+        if isinstance(ty, Tuple):
+            if len(raw) != len(ty.element_types):
+                raise CtyError(f"a tuple of {len(ty.element_types)} elements is required, got {len(raw)}", path)
+            return [_from_json(v, t, path.index(i), lenient) for i, (v, t) in enumerate(zip(raw, ty.element_types))]
+        et = ty.element_type
+        if isinstance(ty, Set):
+            return dedupe_set([_from_json(v, et, path, lenient) for v in raw], et)
+        return [_from_json(v, et, path.index(i), lenient) for i, v in enumerate(raw)]
+    if isinstance(ty, (Map, Object)):
+        if not isinstance(raw, dict):
+            raise CtyError(f"a {ty.friendly_name()} is required (JSON object), got {_json_kind(raw)}", path)
+        if isinstance(ty, Map):
+            return {k: _from_json(v, ty.element_type, path.key(k), lenient) for k, v in raw.items()}
+        attrs = ty.attribute_types
+        if not lenient:
+            for k in raw:
+                if k not in attrs:
+                    raise CtyError(f"unsupported attribute {k!r}", path.attr(k))
+        return {k: _from_json(raw.get(k), t, path.attr(k), lenient) for k, t in attrs.items()}
+    raise TypeError(f"unsupported type {ty!r}")
+
+
+def _dynamic_from_json(raw: Any, path: AttributePath, lenient: bool) -> Any:
+    if not isinstance(raw, dict) or set(raw) != {"type", "value"}:
+        raise CtyError('a dynamic value must be a JSON object {"type": ..., "value": ...}', path)
+    try:
+        real_type = type_from_obj(raw["type"])
+    except CtyError as exc:
+        raise CtyError(f"dynamic value has an invalid type: {exc.message}", path) from None
+    value = _from_json(raw["value"], real_type, path, lenient)
+    return value if real_type.is_dynamic() else DynamicVal(real_type, value)
+
+
+def _json_kind(raw: Any) -> str:
+    return {bool: "bool", int: "number", Decimal: "number", str: "string", list: "array", dict: "object"}.get(
+        type(raw), type(raw).__name__
+    )

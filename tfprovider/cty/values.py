@@ -1,0 +1,343 @@
+"""cty values as plain Python data, plus the two things Python has no word for.
+
+Representation: null = ``None``; string = ``str``; number = ``int``/``float``/``Decimal``;
+bool = ``bool``; list/set/tuple = ``list``; map/object = ``dict``; unknown = an
+:class:`Unknown`; a value in a ``Dynamic`` slot = :class:`DynamicVal` (or ``None`` /
+an Unknown when its type is not known either).
+"""
+from __future__ import annotations
+
+import math
+import numbers
+import unicodedata
+from collections import Counter
+from decimal import Decimal
+from types import MappingProxyType
+from typing import Any, Mapping
+
+from .path import ROOT, AttributePath, CtyError
+from .types import Bool, CtyType, Dynamic, List, Map, Number, Object, Set, String, Tuple, _Collection
+
+# Refinement names (msgpack ext 12 keys in brackets):
+#   not_null      [1]    True: the final value will not be null
+#   string_prefix [2]    str: the final string starts with this
+#   number_lower  [3]    (number, inclusive): lower bound of the final number
+#   number_upper  [4]    (number, inclusive): upper bound
+#   length_lower  [5]    int: minimum collection length
+#   length_upper  [6]    int: maximum collection length
+REFINEMENT_KEYS = ("not_null", "string_prefix", "number_lower", "number_upper", "length_lower", "length_upper")
+
+
+class Unknown:
+    """A value that is not known yet (during plan). Optionally refined.
+
+    ``Unknown()`` / :data:`UNKNOWN` is the plain unknown; ``refinements`` is a read-only
+    mapping (or None) with keys from :data:`REFINEMENT_KEYS`. Test with
+    ``isinstance(v, Unknown)``. Equality compares refinements.
+    """
+
+    __slots__ = ("refinements",)
+
+    def __init__(self, refinements: Mapping[str, Any] | None = None) -> None:
+        clean = _check_refinements(refinements) if refinements else {}
+        object.__setattr__(self, "refinements", MappingProxyType(clean) if clean else None)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError("Unknown is immutable")
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Unknown):
+            return NotImplemented
+        return _refinement_key(self) == _refinement_key(other)
+
+    def __hash__(self) -> int:
+        return hash(_refinement_key(self))
+
+    def __repr__(self) -> str:
+        if not self.refinements:
+            return "UNKNOWN"
+        return f"Unknown({dict(self.refinements)!r})"
+
+    def __reduce__(self) -> Any:
+        return (Unknown, (dict(self.refinements) if self.refinements else None,))
+
+
+UNKNOWN = Unknown()
+
+
+def _check_number(value: Any, path: AttributePath = ROOT) -> int | float | Decimal:
+    if isinstance(value, bool):
+        raise CtyError("a number is required, got a bool", path)
+    if isinstance(value, int):
+        return value
+    if isinstance(value, numbers.Integral):
+        return int(value)
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise CtyError(f"{value!r} is not a valid number (NaN and infinities are not allowed)", path)
+        return value
+    if isinstance(value, Decimal):
+        if not value.is_finite():
+            raise CtyError(f"{value} is not a valid number (NaN and infinities are not allowed)", path)
+        return value
+    raise CtyError(f"a number is required, got {type(value).__name__}", path)
+
+
+def _check_refinements(refinements: Mapping[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in refinements.items():
+        if key == "not_null":
+            if not isinstance(value, bool):
+                raise ValueError("refinement not_null must be a bool")
+            if value:
+                out[key] = True
+        elif key == "string_prefix":
+            if not isinstance(value, str):
+                raise ValueError("refinement string_prefix must be a str")
+            if value:
+                out[key] = value
+        elif key in ("number_lower", "number_upper"):
+            if not isinstance(value, (tuple, list)) or len(value) != 2 or not isinstance(value[1], bool):
+                raise ValueError(f"refinement {key} must be a (number, inclusive) pair")
+            out[key] = (_check_number(value[0]), value[1])
+        elif key in ("length_lower", "length_upper"):
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                raise ValueError(f"refinement {key} must be a non-negative int")
+            out[key] = value
+        else:
+            raise ValueError(f"unknown refinement {key!r} (expected one of {', '.join(REFINEMENT_KEYS)})")
+    return out
+
+
+def _refinement_key(unknown: Unknown) -> Any:
+    if not unknown.refinements:
+        return ("?",)
+    items = []
+    for key in REFINEMENT_KEYS:
+        if key in unknown.refinements:
+            value = unknown.refinements[key]
+            if key in ("number_lower", "number_upper"):
+                value = (number_key(value[0]), value[1])
+            items.append((key, value))
+    return ("?", tuple(items))
+
+
+def refinement_applies(key: str, ty: CtyType) -> bool:
+    """Whether a refinement makes sense for a value of ``ty`` (dynamic: none do)."""
+    if ty.is_dynamic():
+        return False
+    if key == "not_null":
+        return True
+    if key == "string_prefix":
+        return ty == String
+    if key in ("number_lower", "number_upper"):
+        return ty == Number
+    return isinstance(ty, _Collection)
+
+
+class DynamicVal:
+    """A value whose type is only known at run time, for ``Dynamic``-typed slots.
+
+    ``DynamicVal(List(String), ["a"])``. ``value`` follows ``type`` (it may be None or
+    an Unknown: a null/unknown value whose type is nevertheless known).
+    """
+
+    __slots__ = ("type", "value")
+
+    def __init__(self, type: CtyType, value: Any) -> None:  # noqa: A002 - mirrors the wire form
+        if not isinstance(type, CtyType):
+            raise TypeError(f"DynamicVal type must be a CtyType, got {type!r}")
+        object.__setattr__(self, "type", type)
+        object.__setattr__(self, "value", value)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError("DynamicVal is immutable")
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, DynamicVal):
+            return NotImplemented
+        return values_equal(self, other, Dynamic)
+
+    def __hash__(self) -> int:
+        return hash(canonical_key(conform(self, Dynamic), Dynamic))
+
+    def __repr__(self) -> str:
+        return f"DynamicVal({self.type!r}, {self.value!r})"
+
+    def __reduce__(self) -> Any:
+        return (DynamicVal, (self.type, self.value))
+
+
+def is_known(value: Any) -> bool:
+    """False for an unknown (also an unknown inside a DynamicVal); nested parts are not checked."""
+    if isinstance(value, DynamicVal):
+        value = value.value
+    return not isinstance(value, Unknown)
+
+
+def is_wholly_known(value: Any) -> bool:
+    """True when neither the value nor anything inside it is unknown."""
+    if isinstance(value, Unknown):
+        return False
+    if isinstance(value, DynamicVal):
+        return is_wholly_known(value.value)
+    if isinstance(value, (list, tuple)):
+        return all(is_wholly_known(v) for v in value)
+    if isinstance(value, Mapping):
+        return all(is_wholly_known(v) for v in value.values())
+    return True
+
+
+def number_key(n: int | float | Decimal) -> int | Decimal:
+    """Numbers compared by decimal value; a float counts as its shortest repr (0.1 == Decimal('0.1'))."""
+    if isinstance(n, float):
+        return Decimal(repr(n))
+    return n
+
+
+def canonical_key(value: Any, ty: CtyType) -> Any:
+    """A hashable key equal for equal values of ``ty``; ``value`` must already be conformed."""
+    if value is None:
+        return None
+    if isinstance(value, Unknown):
+        return _refinement_key(value)
+    if ty.is_dynamic():
+        return ("d", value.type, canonical_key(value.value, value.type))
+    if ty == String:
+        return value
+    if ty == Number:
+        return number_key(value)
+    if ty == Bool:
+        return ("b", value)
+    if isinstance(ty, List):
+        et = ty.element_type
+        return ("l", tuple(canonical_key(v, et) for v in value))
+    if isinstance(ty, Tuple):
+        return ("l", tuple(canonical_key(v, t) for v, t in zip(value, ty.element_types)))
+    if isinstance(ty, Set):
+        et = ty.element_type
+        return ("s", frozenset(Counter(canonical_key(v, et) for v in value).items()))
+    if isinstance(ty, Map):
+        et = ty.element_type
+        return ("m", frozenset((k, canonical_key(v, et)) for k, v in value.items()))
+    if isinstance(ty, Object):
+        return ("o", tuple(canonical_key(value[k], t) for k, t in ty.attribute_types.items()))
+    raise TypeError(f"unsupported type {ty!r}")
+
+
+def values_equal(a: Any, b: Any, ty: CtyType) -> bool:
+    """Structural equality of two values of ``ty``.
+
+    Sets compare as sets, numbers numerically, strings after NFC normalisation, a missing
+    object attribute equals null, and two unknowns are equal when their refinements are.
+    Raises CtyError if either value does not conform to ``ty``.
+    """
+    return canonical_key(conform(a, ty), ty) == canonical_key(conform(b, ty), ty)
+
+
+# ---------------------------------------------------------------------------------------
+# conformance
+
+def conform(value: Any, ty: CtyType, path: AttributePath = ROOT) -> Any:
+    """Check ``value`` against ``ty`` and return it normalised.
+
+    Normalisation: strings to NFC (as cty does), tuples/sets given as Python tuples or
+    sets become lists, set duplicates (wholly known and equal) are removed, objects get
+    every declared attribute (missing ones null), ints of other integral types become int.
+    Refinements that cannot apply to ``ty`` raise; unknown dynamic values lose theirs.
+    Raises :class:`CtyError` naming the path of the first offending value.
+    """
+    if value is None:
+        return None
+    if isinstance(value, Unknown):
+        return _conform_unknown(value, ty, path)
+    if ty.is_dynamic():
+        if not isinstance(value, DynamicVal):
+            raise CtyError(
+                f"a value of dynamic type must be given as DynamicVal(type, value), got {type(value).__name__}", path
+            )
+        if value.type.is_dynamic():
+            return conform(value.value, Dynamic, path)
+        return DynamicVal(value.type, conform(value.value, value.type, path))
+    if isinstance(value, DynamicVal):
+        raise CtyError(f"a DynamicVal is only allowed where any type is accepted; {ty.friendly_name()} is required", path)
+    if ty == String:
+        if not isinstance(value, str):
+            raise CtyError(f"a string is required, got {type(value).__name__}", path)
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise CtyError("string is not valid Unicode (lone surrogate)", path) from None
+        return value if unicodedata.is_normalized("NFC", value) else unicodedata.normalize("NFC", value)
+    if ty == Number:
+        return _check_number(value, path)
+    if ty == Bool:
+        if not isinstance(value, bool):
+            raise CtyError(f"a bool is required, got {type(value).__name__}", path)
+        return value
+    if isinstance(ty, List):
+        items = _sequence(value, ty, path)
+        et = ty.element_type
+        return [conform(v, et, path.index(i)) for i, v in enumerate(items)]
+    if isinstance(ty, Tuple):
+        items = _sequence(value, ty, path)
+        if len(items) != len(ty.element_types):
+            raise CtyError(f"a tuple of {len(ty.element_types)} elements is required, got {len(items)}", path)
+        return [conform(v, t, path.index(i)) for i, (v, t) in enumerate(zip(items, ty.element_types))]
+    if isinstance(ty, Set):
+        if isinstance(value, (set, frozenset)):
+            value = list(value)
+        items = _sequence(value, ty, path)
+        return dedupe_set([conform(v, ty.element_type, path) for v in items], ty.element_type)
+    if isinstance(ty, Map):
+        mapping = _mapping(value, ty, path)
+        et = ty.element_type
+        return {k: conform(v, et, path.key(k)) for k, v in mapping.items()}
+    if isinstance(ty, Object):
+        mapping = _mapping(value, ty, path)
+        attrs = ty.attribute_types
+        for k in mapping:
+            if k not in attrs:
+                raise CtyError(f"unsupported attribute {k!r}", path.attr(k))
+        return {k: conform(mapping.get(k), t, path.attr(k)) for k, t in attrs.items()}
+    raise TypeError(f"unsupported type {ty!r}")
+
+
+def dedupe_set(elements: list[Any], element_type: CtyType) -> list[Any]:
+    """Drop wholly known elements equal to an earlier one (unknowns never collapse, as in cty)."""
+    seen: set[Any] = set()
+    out = []
+    for v in elements:
+        if is_wholly_known(v):
+            key = canonical_key(v, element_type)
+            if key in seen:
+                continue
+            seen.add(key)
+        out.append(v)
+    return out
+
+
+def _conform_unknown(value: Unknown, ty: CtyType, path: AttributePath) -> Unknown:
+    if not value.refinements:
+        return value
+    if ty.is_dynamic():
+        return UNKNOWN
+    for key in value.refinements:
+        if not refinement_applies(key, ty):
+            raise CtyError(f"refinement {key} cannot apply to a value of type {ty.friendly_name()}", path)
+    return value
+
+
+def _sequence(value: Any, ty: CtyType, path: AttributePath) -> list[Any] | tuple[Any, ...]:
+    if isinstance(value, (list, tuple)):
+        return value
+    raise CtyError(f"a {ty.friendly_name()} is required (as a list), got {type(value).__name__}", path)
+
+
+def _mapping(value: Any, ty: CtyType, path: AttributePath) -> Mapping[str, Any]:
+    if not isinstance(value, Mapping):
+        raise CtyError(f"a {ty.friendly_name()} is required (as a dict), got {type(value).__name__}", path)
+    for k in value:
+        if not isinstance(k, str):
+            raise CtyError(f"keys must be strings, got {k!r}", path)
+    return value
