@@ -1,0 +1,9 @@
+"""Huawei VRP (CX310 switch) CLI: output parsing and the typed switch client."""
+from vessel_core.drivers.vrp.parse import (
+    normalise_command,
+    parse,
+    parse_running_config,
+    parse_vlans,
+)
+
+__all__ = ["normalise_command", "parse", "parse_running_config", "parse_vlans"]
