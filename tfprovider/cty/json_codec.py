@@ -7,9 +7,9 @@ from decimal import Decimal
 from typing import Any
 
 from .msgpack_codec import decimal_text, parse_number_text
-from .path import ROOT, AttributePath, CtyError
+from .path import ROOT, AttributePath, CtyError, utf8_text
 from .types import Bool, CtyType, List, Map, Number, Object, Set, String, Tuple, type_from_obj
-from .values import DynamicVal, Unknown, conform, dedupe_set
+from .values import DynamicVal, Unknown, check_object_keys, check_tuple_length, conform, dedupe_set
 
 
 # ---------------------------------------------------------------------------------------
@@ -81,13 +81,9 @@ def decode_json(data: bytes | str, ty: CtyType, *, ignore_extra_attributes: bool
     ``ignore_extra_attributes`` drops object attributes the type does not declare (useful
     for state written by an older schema); by default they are an error.
     """
-    if isinstance(data, (bytes, bytearray, memoryview)):
-        try:
-            data = bytes(data).decode("utf-8")
-        except UnicodeDecodeError as exc:
-            raise CtyError(f"invalid JSON value: not UTF-8: {exc}") from None
+    text = utf8_text(data, "JSON value")
     try:
-        raw = json.loads(data, parse_float=Decimal, parse_int=_parse_int, parse_constant=_reject_constant)
+        raw = json.loads(text, parse_float=Decimal, parse_int=_parse_int, parse_constant=_reject_constant)
     except CtyError:
         raise
     except ValueError as exc:
@@ -136,8 +132,7 @@ def _from_json(raw: Any, ty: CtyType, path: AttributePath, lenient: bool) -> Any
         if not isinstance(raw, list):
             raise CtyError(f"a {ty.friendly_name()} is required (JSON array), got {_json_kind(raw)}", path)
         if isinstance(ty, Tuple):
-            if len(raw) != len(ty.element_types):
-                raise CtyError(f"a tuple of {len(ty.element_types)} elements is required, got {len(raw)}", path)
+            check_tuple_length(raw, ty, path)
             return [_from_json(v, t, path.index(i), lenient) for i, (v, t) in enumerate(zip(raw, ty.element_types))]
         et = ty.element_type
         if isinstance(ty, Set):
@@ -148,12 +143,9 @@ def _from_json(raw: Any, ty: CtyType, path: AttributePath, lenient: bool) -> Any
             raise CtyError(f"a {ty.friendly_name()} is required (JSON object), got {_json_kind(raw)}", path)
         if isinstance(ty, Map):
             return {k: _from_json(v, ty.element_type, path.key(k), lenient) for k, v in raw.items()}
-        attrs = ty.attribute_types
         if not lenient:
-            for k in raw:
-                if k not in attrs:
-                    raise CtyError(f"unsupported attribute {k!r}", path.attr(k))
-        return {k: _from_json(raw.get(k), t, path.attr(k), lenient) for k, t in attrs.items()}
+            check_object_keys(raw, ty, path)
+        return {k: _from_json(raw.get(k), t, path.attr(k), lenient) for k, t in ty.attribute_types.items()}
     raise TypeError(f"unsupported type {ty!r}")
 
 

@@ -14,7 +14,16 @@ import msgpack
 
 from .path import ROOT, AttributePath, CtyError
 from .types import Bool, CtyType, List, Map, Number, Object, Set, String, Tuple, type_from_json, type_to_json
-from .values import UNKNOWN, DynamicVal, Unknown, conform, dedupe_set, refinement_applies
+from .values import (
+    UNKNOWN,
+    DynamicVal,
+    Unknown,
+    check_object_keys,
+    check_tuple_length,
+    conform,
+    dedupe_set,
+    refinement_applies,
+)
 
 UNKNOWN_BYTES = b"\xd4\x00\x00"  # fixext1, ext type 0, one zero byte (what go-cty writes)
 REFINED_UNKNOWN_EXT = 12
@@ -173,19 +182,15 @@ def _from_wire(raw: Any, ty: CtyType, path: AttributePath) -> Any:
         return dedupe_set([_from_wire(v, et, path) for v in _wire_array(raw, ty, path)], et)
     if isinstance(ty, Tuple):
         items = _wire_array(raw, ty, path)
-        if len(items) != len(ty.element_types):
-            raise CtyError(f"a tuple of {len(ty.element_types)} elements is required, got {len(items)}", path)
+        check_tuple_length(items, ty, path)
         return [_from_wire(v, t, path.index(i)) for i, (v, t) in enumerate(zip(items, ty.element_types))]
     if isinstance(ty, Map):
         et = ty.element_type
         return {k: _from_wire(v, et, path.key(k)) for k, v in _wire_map(raw, ty, path).items()}
     if isinstance(ty, Object):
         mapping = _wire_map(raw, ty, path)
-        attrs = ty.attribute_types
-        for k in mapping:
-            if k not in attrs:
-                raise CtyError(f"unsupported attribute {k!r}", path.attr(k))
-        return {k: _from_wire(mapping.get(k), t, path.attr(k)) for k, t in attrs.items()}
+        check_object_keys(mapping, ty, path)
+        return {k: _from_wire(mapping.get(k), t, path.attr(k)) for k, t in ty.attribute_types.items()}
     raise TypeError(f"unsupported type {ty!r}")
 
 

@@ -94,6 +94,16 @@ class AttributePath:
 ROOT = AttributePath()
 
 
+def utf8_text(data: bytes | bytearray | memoryview | str, what: str) -> str:
+    """``data`` as text; bytes must be UTF-8 (CtyError otherwise)."""
+    if isinstance(data, str):
+        return data
+    try:
+        return bytes(data).decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise CtyError(f"{what} is not valid UTF-8: {exc}") from None
+
+
 class CtyError(ValueError):
     """A value or type does not fit what was expected.
 

@@ -11,7 +11,7 @@ import json
 from types import MappingProxyType
 from typing import Any, Iterable, Mapping
 
-from .path import CtyError
+from .path import CtyError, utf8_text
 
 
 class CtyType:
@@ -244,13 +244,9 @@ def type_to_json(ty: CtyType) -> bytes:
 
 def type_from_json(data: bytes | bytearray | memoryview | str) -> CtyType:
     """Parse a wire JSON type; raises CtyError on anything that is not a cty type."""
-    if isinstance(data, (bytes, bytearray, memoryview)):
-        try:
-            data = bytes(data).decode("utf-8")
-        except UnicodeDecodeError as exc:
-            raise CtyError(f"type JSON is not valid UTF-8: {exc}") from None
+    text = utf8_text(data, "type JSON")
     try:
-        obj = json.loads(data)
+        obj = json.loads(text)
     except ValueError as exc:
         raise CtyError(f"type JSON is not valid JSON: {exc}") from None
     return type_from_obj(obj)

@@ -281,8 +281,7 @@ def conform(value: Any, ty: CtyType, path: AttributePath = ROOT) -> Any:
         return [conform(v, et, path.index(i)) for i, v in enumerate(items)]
     if isinstance(ty, Tuple):
         items = _sequence(value, ty, path)
-        if len(items) != len(ty.element_types):
-            raise CtyError(f"a tuple of {len(ty.element_types)} elements is required, got {len(items)}", path)
+        check_tuple_length(items, ty, path)
         return [conform(v, t, path.index(i)) for i, (v, t) in enumerate(zip(items, ty.element_types))]
     if isinstance(ty, Set):
         if isinstance(value, (set, frozenset)):
@@ -295,12 +294,23 @@ def conform(value: Any, ty: CtyType, path: AttributePath = ROOT) -> Any:
         return {k: conform(v, et, path.key(k)) for k, v in mapping.items()}
     if isinstance(ty, Object):
         mapping = _mapping(value, ty, path)
-        attrs = ty.attribute_types
-        for k in mapping:
-            if k not in attrs:
-                raise CtyError(f"unsupported attribute {k!r}", path.attr(k))
-        return {k: conform(mapping.get(k), t, path.attr(k)) for k, t in attrs.items()}
+        check_object_keys(mapping, ty, path)
+        return {k: conform(mapping.get(k), t, path.attr(k)) for k, t in ty.attribute_types.items()}
     raise TypeError(f"unsupported type {ty!r}")
+
+
+def check_tuple_length(items: Any, ty: Tuple, path: AttributePath) -> None:
+    """Raise unless ``items`` has exactly one element per tuple position."""
+    if len(items) != len(ty.element_types):
+        raise CtyError(f"a tuple of {len(ty.element_types)} elements is required, got {len(items)}", path)
+
+
+def check_object_keys(mapping: Mapping[str, Any], ty: Object, path: AttributePath) -> None:
+    """Raise naming the first key that ``ty`` does not declare."""
+    attrs = ty.attribute_types
+    for k in mapping:
+        if k not in attrs:
+            raise CtyError(f"unsupported attribute {k!r}", path.attr(k))
 
 
 def dedupe_set(elements: list[Any], element_type: CtyType) -> list[Any]:
