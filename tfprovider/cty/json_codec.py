@@ -9,7 +9,7 @@ from typing import Any
 from .msgpack_codec import decimal_text, parse_number_text
 from .path import ROOT, AttributePath, CtyError, utf8_text
 from .types import Bool, CtyType, List, Map, Number, Object, Set, String, Tuple, type_from_obj
-from .values import DynamicVal, Unknown, check_object_keys, check_tuple_length, conform, dedupe_set
+from .values import DynamicVal, Unknown, check_object_keys, check_tuple_length, conform, dedupe_set, set_elements
 
 
 # ---------------------------------------------------------------------------------------
@@ -39,14 +39,12 @@ def _write(value: Any, ty: CtyType, path: AttributePath, out: list[str]) -> None
         out.append(_number_text(value))
     elif ty == Bool:
         out.append("true" if value else "false")
-    elif isinstance(ty, (List, Set, Tuple)):
+    elif isinstance(ty, Set):
+        with set_elements(path) as inner:
+            _write_array(value, [ty.element_type] * len(value), inner, out, indexed=False)
+    elif isinstance(ty, (List, Tuple)):
         types = ty.element_types if isinstance(ty, Tuple) else [ty.element_type] * len(value)
-        out.append("[")
-        for i, (v, t) in enumerate(zip(value, types)):
-            if i:
-                out.append(",")
-            _write(v, t, path if isinstance(ty, Set) else path.index(i), out)
-        out.append("]")
+        _write_array(value, types, path, out, indexed=True)
     elif isinstance(ty, (Map, Object)):
         items = value.items() if isinstance(ty, Map) else ((k, value[k]) for k in ty.attribute_types)
         out.append("{")
@@ -62,6 +60,15 @@ def _write(value: Any, ty: CtyType, path: AttributePath, out: list[str]) -> None
         out.append("}")
     else:
         raise TypeError(f"unsupported type {ty!r}")
+
+
+def _write_array(items: list[Any], types: Any, path: AttributePath, out: list[str], *, indexed: bool) -> None:
+    out.append("[")
+    for i, (v, t) in enumerate(zip(items, types)):
+        if i:
+            out.append(",")
+        _write(v, t, path.index(i) if indexed else path, out)
+    out.append("]")
 
 
 def _number_text(n: int | float | Decimal) -> str:
@@ -130,17 +137,18 @@ def _from_json(raw: Any, ty: CtyType, path: AttributePath, lenient: bool) -> Any
         return raw
     if isinstance(ty, (List, Set, Tuple)):
         if not isinstance(raw, list):
-            raise CtyError(f"a {ty.friendly_name()} is required (JSON array), got {_json_kind(raw)}", path)
+            raise CtyError(f"{ty.a_name()} is required (JSON array), got {_json_kind(raw)}", path)
         if isinstance(ty, Tuple):
             check_tuple_length(raw, ty, path)
             return [_from_json(v, t, path.index(i), lenient) for i, (v, t) in enumerate(zip(raw, ty.element_types))]
         et = ty.element_type
         if isinstance(ty, Set):
-            return dedupe_set([_from_json(v, et, path, lenient) for v in raw], et)
+            with set_elements(path) as inner:
+                return dedupe_set([_from_json(v, et, inner, lenient) for v in raw], et)
         return [_from_json(v, et, path.index(i), lenient) for i, v in enumerate(raw)]
     if isinstance(ty, (Map, Object)):
         if not isinstance(raw, dict):
-            raise CtyError(f"a {ty.friendly_name()} is required (JSON object), got {_json_kind(raw)}", path)
+            raise CtyError(f"{ty.a_name()} is required (JSON object), got {_json_kind(raw)}", path)
         if isinstance(ty, Map):
             return {k: _from_json(v, ty.element_type, path.key(k), lenient) for k, v in raw.items()}
         if not lenient:

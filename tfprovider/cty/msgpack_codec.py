@@ -23,6 +23,7 @@ from .values import (
     conform,
     dedupe_set,
     refinement_applies,
+    set_elements,
 )
 
 UNKNOWN_BYTES = b"\xd4\x00\x00"  # fixext1, ext type 0, one zero byte (what go-cty writes)
@@ -179,7 +180,9 @@ def _from_wire(raw: Any, ty: CtyType, path: AttributePath) -> Any:
         return [_from_wire(v, et, path.index(i)) for i, v in enumerate(_wire_array(raw, ty, path))]
     if isinstance(ty, Set):
         et = ty.element_type
-        return dedupe_set([_from_wire(v, et, path) for v in _wire_array(raw, ty, path)], et)
+        items = _wire_array(raw, ty, path)
+        with set_elements(path) as inner:
+            return dedupe_set([_from_wire(v, et, inner) for v in items], et)
     if isinstance(ty, Tuple):
         items = _wire_array(raw, ty, path)
         check_tuple_length(items, ty, path)
@@ -277,13 +280,13 @@ def _unknown_from_wire(ext: _Ext, ty: CtyType, path: AttributePath) -> Unknown:
 
 def _wire_array(raw: Any, ty: CtyType, path: AttributePath) -> list[Any]:
     if not isinstance(raw, list):
-        raise CtyError(f"a {ty.friendly_name()} is required (msgpack array), got {_wire_kind(raw)}", path)
+        raise CtyError(f"{ty.a_name()} is required (msgpack array), got {_wire_kind(raw)}", path)
     return raw
 
 
 def _wire_map(raw: Any, ty: CtyType, path: AttributePath) -> dict[str, Any]:
     if not isinstance(raw, dict):
-        raise CtyError(f"a {ty.friendly_name()} is required (msgpack map), got {_wire_kind(raw)}", path)
+        raise CtyError(f"{ty.a_name()} is required (msgpack map), got {_wire_kind(raw)}", path)
     for k in raw:
         if not isinstance(k, str):
             raise CtyError(f"keys must be strings, got {_wire_kind(k)}", path)

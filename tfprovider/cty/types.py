@@ -43,6 +43,11 @@ class CtyType:
         """Human wording for diagnostics, e.g. ``list of string``."""
         raise NotImplementedError
 
+    def a_name(self) -> str:
+        """``friendly_name`` with its article: ``an object``, ``a list of string``."""
+        name = self.friendly_name()
+        return f"{'an' if name[0] in 'aeiou' else 'a'} {name}"
+
     def _json_obj(self) -> Any:
         raise NotImplementedError
 

@@ -11,9 +11,10 @@ import math
 import numbers
 import unicodedata
 from collections import Counter
+from contextlib import contextmanager
 from decimal import Decimal
 from types import MappingProxyType
-from typing import Any, Mapping
+from typing import Any, Iterator, Mapping
 
 from .path import ROOT, AttributePath, CtyError
 from .types import Bool, CtyType, Dynamic, List, Map, Number, Object, Set, String, Tuple, _Collection
@@ -287,7 +288,8 @@ def conform(value: Any, ty: CtyType, path: AttributePath = ROOT) -> Any:
         if isinstance(value, (set, frozenset)):
             value = list(value)
         items = _sequence(value, ty, path)
-        return dedupe_set([conform(v, ty.element_type, path) for v in items], ty.element_type)
+        with set_elements(path) as inner:
+            return dedupe_set([conform(v, ty.element_type, inner) for v in items], ty.element_type)
     if isinstance(ty, Map):
         mapping = _mapping(value, ty, path)
         et = ty.element_type
@@ -311,6 +313,18 @@ def check_object_keys(mapping: Mapping[str, Any], ty: Object, path: AttributePat
     for k in mapping:
         if k not in attrs:
             raise CtyError(f"unsupported attribute {k!r}", path.attr(k))
+
+
+@contextmanager
+def set_elements(path: AttributePath) -> Iterator[AttributePath]:
+    """Work on set elements (yielding the root path for them): a CtyError from inside is
+    re-raised at the set itself, since paths cannot point into a set; the position inside
+    the element moves into the message."""
+    try:
+        yield ROOT
+    except CtyError as exc:
+        where = f"set element {exc.path}" if exc.path else "set element"
+        raise CtyError(f"{where}: {exc.message}", path) from None
 
 
 def dedupe_set(elements: list[Any], element_type: CtyType) -> list[Any]:
@@ -341,12 +355,12 @@ def _conform_unknown(value: Unknown, ty: CtyType, path: AttributePath) -> Unknow
 def _sequence(value: Any, ty: CtyType, path: AttributePath) -> list[Any] | tuple[Any, ...]:
     if isinstance(value, (list, tuple)):
         return value
-    raise CtyError(f"a {ty.friendly_name()} is required (as a list), got {type(value).__name__}", path)
+    raise CtyError(f"{ty.a_name()} is required (as a list), got {type(value).__name__}", path)
 
 
 def _mapping(value: Any, ty: CtyType, path: AttributePath) -> Mapping[str, Any]:
     if not isinstance(value, Mapping):
-        raise CtyError(f"a {ty.friendly_name()} is required (as a dict), got {type(value).__name__}", path)
+        raise CtyError(f"{ty.a_name()} is required (as a dict), got {type(value).__name__}", path)
     for k in value:
         if not isinstance(k, str):
             raise CtyError(f"keys must be strings, got {k!r}", path)
