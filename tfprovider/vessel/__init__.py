@@ -1,0 +1,1 @@
+"""The vessel provider: configuration (:mod:`.provider`) and resources (:mod:`.resources`)."""

@@ -1,0 +1,228 @@
+"""The ``vessel`` provider: its configuration schema and the object resources receive.
+
+Every attribute may also come from an environment variable (``VESSEL_<NAME>``); the
+provider block wins. Configuration problems are reported on the attribute they concern.
+Nothing here contacts the chassis: clients are opened lazily by the resources.
+"""
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+from tfprovider import cty
+from tfprovider.cty import AttributePath
+from tfprovider.framework import (
+    Attribute,
+    ConfigureResponse,
+    Diagnostics,
+    Provider,
+    Schema,
+    conflicts_with,
+    duration,
+    parse_duration,
+    regex,
+)
+
+PROVIDER_ADDRESS = "registry.terraform.io/popsolutions/vessel"
+DEFAULT_REQUEST_TIMEOUT = "60s"
+DEFAULT_WATCHDOG_DEADLINE = "120s"
+
+_SHA256_HEX = r"(?:[0-9A-Fa-f]{2}:){31}[0-9A-Fa-f]{2}|[0-9A-Fa-f]{64}"
+_SSH_FP = r"SHA256:[A-Za-z0-9+/]{43}=?"
+_ENDPOINT = r"(?:https?://)?[A-Za-z0-9._\-\[\]:]+(?::\d+)?/?"
+
+
+def _env(name: str) -> str:
+    return "VESSEL_" + name.upper()
+
+
+SCHEMA = Schema(
+    {
+        "endpoint": Attribute(
+            cty.String, optional=True, validators=[regex(_ENDPOINT, "must be a host name, IP address or https:// URL of the HMM")],
+            description="Address of the chassis management module (HMM): host, host:port or `https://` URL. Env: `VESSEL_ENDPOINT`.",
+        ),
+        "username": Attribute(cty.String, optional=True, description="HMM user name. Env: `VESSEL_USERNAME`."),
+        "password": Attribute(
+            cty.String, optional=True, sensitive=True, description="HMM password. Env: `VESSEL_PASSWORD`."
+        ),
+        "ca_cert": Attribute(
+            cty.String, optional=True, validators=[conflicts_with("insecure")],
+            description="Path of a PEM file with the CA (or self-signed) certificate the HMM presents. Env: `VESSEL_CA_CERT`.",
+        ),
+        "cert_fingerprint": Attribute(
+            cty.String, optional=True,
+            validators=[regex(_SHA256_HEX, "must be a SHA-256 fingerprint: 64 hex digits, optionally colon-separated"), conflicts_with("insecure")],
+            description="SHA-256 fingerprint of the HMM's TLS certificate to pin. Env: `VESSEL_CERT_FINGERPRINT`.",
+        ),
+        "insecure": Attribute(
+            cty.Bool, optional=True,
+            description="Skip TLS certificate verification (explicit opt-in; never together with `ca_cert` or `cert_fingerprint`). Env: `VESSEL_INSECURE`.",
+        ),
+        "ssh_host_key_fingerprint": Attribute(
+            cty.String, optional=True, validators=[regex(_SSH_FP, 'must look like "SHA256:" followed by 43 base64 characters')],
+            description="Pinned SSH host key of the HMM (`SHA256:...`, as printed by `ssh-keygen -lf`). Env: `VESSEL_SSH_HOST_KEY_FINGERPRINT`.",
+        ),
+        "ssh_known_hosts": Attribute(
+            cty.String, optional=True, description="Path of an OpenSSH known_hosts file. Env: `VESSEL_SSH_KNOWN_HOSTS`."
+        ),
+        "snapshot_dir": Attribute(
+            cty.String, optional=True, description="Directory for pre-change snapshots. Env: `VESSEL_SNAPSHOT_DIR`."
+        ),
+        "audit_log": Attribute(
+            cty.String, optional=True, description="Append-only JSON-lines audit log file. Env: `VESSEL_AUDIT_LOG`."
+        ),
+        "request_timeout": Attribute(
+            cty.String, optional=True, validators=[duration()],
+            description=f'Time limit for one request to the chassis (default "{DEFAULT_REQUEST_TIMEOUT}"). Env: `VESSEL_REQUEST_TIMEOUT`.',
+        ),
+        "watchdog_deadline": Attribute(
+            cty.String, optional=True, validators=[duration()],
+            description=f'How long the management plane may stay silent after a switch change before it is rolled back (default "{DEFAULT_WATCHDOG_DEADLINE}"). Env: `VESSEL_WATCHDOG_DEADLINE`.',
+        ),
+    },
+    description="Manage Huawei E9000 blade chassis (HMM, blades, CX switch modules).",
+)
+
+
+@dataclass(frozen=True)
+class VesselConfig:
+    """What every vessel resource receives as ``provider_data``."""
+
+    endpoint: str
+    username: str | None = None
+    password: str | None = field(default=None, repr=False)
+    ca_cert_pem: str | None = field(default=None, repr=False)
+    ca_cert_path: str | None = None
+    cert_fingerprint: str | None = None  # lower-case hex, no colons
+    insecure: bool = False
+    ssh_host_key_fingerprint: str | None = None
+    ssh_known_hosts: str | None = None
+    snapshot_dir: str | None = None
+    audit_log: str | None = None
+    request_timeout: float = 60.0
+    watchdog_deadline: float = 120.0
+    terraform_version: str = ""
+
+
+def _bool(text: str) -> bool | None:
+    t = text.strip().lower()
+    if t in ("1", "true", "yes", "on"):
+        return True
+    if t in ("0", "false", "no", "off", ""):
+        return False
+    return None
+
+
+class VesselProvider(Provider):
+    type_name = "vessel"
+    schema = SCHEMA
+    resources: list = []
+    data_sources: list = []
+
+    def __init__(self, environ: Mapping[str, str] | None = None) -> None:
+        self.environ = os.environ if environ is None else environ
+        from tfprovider.vessel import resources as res_pkg
+
+        self.resources = list(getattr(res_pkg, "RESOURCES", []))
+        self.data_sources = list(getattr(res_pkg, "DATA_SOURCES", []))
+        self.functions = list(getattr(res_pkg, "FUNCTIONS", []))
+
+    def validate_config(self, config: Mapping[str, Any], diags: Diagnostics) -> None:
+        # the attribute validators see the provider block only; the env is checked at configure
+        pass
+
+    def _merged(self, config: Mapping[str, Any], diags: Diagnostics) -> dict[str, Any] | None:
+        values: dict[str, Any] = {}
+        for name in self.schema.attributes:
+            v = config.get(name)
+            if not cty.is_known(v):
+                return None  # known only after apply: configure again then
+            source = name
+            if v is None and _env(name) in self.environ:
+                text = self.environ[_env(name)]
+                source = _env(name)
+                if name == "insecure":
+                    v = _bool(text)
+                    if v is None:
+                        diags.add_attribute_error(
+                            AttributePath().attr(name), "Invalid Environment Variable",
+                            f"{_env(name)}={text!r} is not a boolean (use true or false).",
+                        )
+                else:
+                    v = text or None
+            values[name] = (v, source)
+        return values
+
+    async def configure(self, config: Mapping[str, Any], resp: ConfigureResponse) -> None:
+        diags = resp.diagnostics
+        merged = self._merged(config, diags)
+        if merged is None or diags.has_error():
+            return
+        val = {k: v for k, (v, _) in merged.items()}
+        src = {k: s for k, (_, s) in merged.items()}
+
+        def err(name: str, summary: str, detail: str) -> None:
+            diags.add_attribute_error(AttributePath().attr(name), summary, detail)
+
+        if not val["endpoint"]:
+            err("endpoint", "Missing Chassis Endpoint", "Set endpoint in the provider block or the VESSEL_ENDPOINT environment variable.")
+        elif not re.fullmatch(_ENDPOINT, val["endpoint"]):
+            err("endpoint", "Invalid Chassis Endpoint", f"{src['endpoint']} must be a host name, IP address or https:// URL.")
+        if val["insecure"] and (val["cert_fingerprint"] or val["ca_cert"]):
+            other = "cert_fingerprint" if val["cert_fingerprint"] else "ca_cert"
+            err(
+                "insecure", "Conflicting TLS Settings",
+                f"{src['insecure']} turns certificate checks off, but {src[other]} asks for them. Remove one of the two.",
+            )
+        fingerprint = val["cert_fingerprint"]
+        if fingerprint is not None:
+            if not re.fullmatch(_SHA256_HEX, fingerprint):
+                err("cert_fingerprint", "Invalid Certificate Fingerprint", f"{src['cert_fingerprint']} must be 64 hex digits, optionally colon-separated.")
+            fingerprint = fingerprint.replace(":", "").lower()
+        if val["ssh_host_key_fingerprint"] and not re.fullmatch(_SSH_FP, val["ssh_host_key_fingerprint"]):
+            err("ssh_host_key_fingerprint", "Invalid SSH Host Key Fingerprint", f'{src["ssh_host_key_fingerprint"]} must look like "SHA256:<43 base64 characters>".')
+        pem = None
+        if val["ca_cert"]:
+            try:
+                with open(val["ca_cert"], encoding="ascii") as f:
+                    pem = f.read()
+            except (OSError, UnicodeDecodeError) as exc:
+                err("ca_cert", "Unreadable CA Certificate", f"{src['ca_cert']}: cannot read {val['ca_cert']!r}: {getattr(exc, 'strerror', None) or exc}.")
+            else:
+                if "-----BEGIN CERTIFICATE-----" not in pem:
+                    err("ca_cert", "Invalid CA Certificate", f"{src['ca_cert']}: {val['ca_cert']!r} holds no PEM certificate.")
+        if val["ssh_known_hosts"] and not os.path.isfile(val["ssh_known_hosts"]):
+            err("ssh_known_hosts", "Unreadable Known Hosts File", f"{src['ssh_known_hosts']}: no file at {val['ssh_known_hosts']!r}.")
+        timeouts = {}
+        for name, default in (("request_timeout", DEFAULT_REQUEST_TIMEOUT), ("watchdog_deadline", DEFAULT_WATCHDOG_DEADLINE)):
+            try:
+                timeouts[name] = parse_duration(val[name] or default)
+            except ValueError as exc:
+                err(name, "Invalid Duration", f"{src[name]}: {exc}")
+        if diags.has_error():
+            return
+        resp.data = VesselConfig(
+            endpoint=val["endpoint"],
+            username=val["username"],
+            password=val["password"],
+            ca_cert_pem=pem,
+            ca_cert_path=val["ca_cert"],
+            cert_fingerprint=fingerprint,
+            insecure=bool(val["insecure"]),
+            ssh_host_key_fingerprint=val["ssh_host_key_fingerprint"],
+            ssh_known_hosts=val["ssh_known_hosts"],
+            snapshot_dir=val["snapshot_dir"],
+            audit_log=val["audit_log"],
+            request_timeout=timeouts["request_timeout"],
+            watchdog_deadline=timeouts["watchdog_deadline"],
+        )
+
+
+def make_servicer() -> Any:
+    """The tfplugin6 servicer for the vessel provider (what ``tfprovider.main`` serves)."""
+    from tfprovider.framework.server import ProviderServer
+
+    return ProviderServer(VesselProvider())
