@@ -1,0 +1,75 @@
+"""The vessel provider configuration: schema, env fallbacks, errors naming the attribute."""
+from __future__ import annotations
+
+import pytest
+
+from tfprovider.framework import ConfigureResponse, Diagnostics
+from tfprovider.framework import engine
+from tfprovider.vessel.provider import SCHEMA, VesselProvider
+
+FP = "AB:" * 31 + "CD"
+
+
+async def configure(env=None, **values):
+    p = VesselProvider(environ=env or {})
+    resp = ConfigureResponse()
+    await p.configure({**SCHEMA.null_value(), **values}, resp)
+    return resp
+
+
+def errs(resp):
+    return {str(d.path): d.detail for d in resp.diagnostics}
+
+
+async def test_config_from_block_and_env(tmp_path):
+    ca = tmp_path / "ca.pem"
+    ca.write_text("-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n")
+    env = {"VESSEL_USERNAME": "root", "VESSEL_PASSWORD": "Huawei12#$", "VESSEL_CA_CERT": str(ca), "VESSEL_REQUEST_TIMEOUT": "5s"}
+    resp = await configure(env, endpoint="https://127.0.0.1:8443", cert_fingerprint=FP)
+    assert not resp.diagnostics
+    c = resp.data
+    assert c.username == "root" and c.password == "Huawei12#$" and c.ca_cert_pem.startswith("-----BEGIN")
+    assert c.cert_fingerprint == ("ab" * 31 + "cd") and c.request_timeout == 5 and c.watchdog_deadline == 120
+    assert "Huawei12" not in repr(c)
+
+
+async def test_insecure_with_fingerprint_names_attribute():
+    resp = await configure({"VESSEL_CERT_FINGERPRINT": FP}, endpoint="hmm", insecure=True)
+    assert list(errs(resp)) == ["insecure"] and "VESSEL_CERT_FINGERPRINT" in errs(resp)["insecure"]
+    # the same conflict inside the block is caught at validate time already
+    diags = Diagnostics()
+    engine.validate(SCHEMA.block, {**SCHEMA.null_value(), "insecure": True, "cert_fingerprint": FP}, diags)
+    assert [str(d.path) for d in diags] == ["cert_fingerprint"]
+
+
+@pytest.mark.parametrize(
+    "values,env,attr",
+    [
+        ({}, {}, "endpoint"),
+        ({"ca_cert": "/nonexistent/ca.pem"}, {}, "ca_cert"),
+        ({}, {"VESSEL_INSECURE": "perhaps"}, "insecure"),
+        ({"request_timeout": "soon"}, {}, "request_timeout"),
+        ({"ssh_host_key_fingerprint": "MD5:aa"}, {}, "ssh_host_key_fingerprint"),
+        ({"ssh_known_hosts": "/nonexistent/known_hosts"}, {}, "ssh_known_hosts"),
+    ],
+)
+async def test_configuration_errors_name_the_attribute(values, env, attr):
+    if attr != "endpoint":
+        values = {"endpoint": "10.0.0.1", **values}
+    resp = await configure(env, **values)
+    assert list(errs(resp)) == [attr] and resp.data is None
+
+
+async def test_unknown_config_defers_without_error():
+    from tfprovider import cty
+
+    resp = await configure({}, endpoint=cty.UNKNOWN)
+    assert not resp.diagnostics and resp.data is None
+
+
+def test_make_servicer_serves_the_schema():
+    from tfprovider.vessel.provider import make_servicer
+
+    s = make_servicer()
+    attrs = {a.name: a for a in s._schema_proto().provider.block.attributes}
+    assert attrs["password"].sensitive and attrs["insecure"].optional and "VESSEL_CA_CERT" in attrs["ca_cert"].description
