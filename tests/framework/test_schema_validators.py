@@ -53,7 +53,7 @@ def test_sibling_validators():
     assert run(c=1) == [("d", "Missing Attribute Configuration")]
     assert run(c=1, e="k") == []
     assert run(a="x", e="k") == []
-    assert run(a=cty.UNKNOWN, b="y", c=1) == []  # unknown siblings are not judged
+    assert run(a=cty.UNKNOWN, b="y", c=1, e="k") == []  # unknown siblings are not judged
 
 
 def test_value_validators_and_paths():
