@@ -1,0 +1,422 @@
+"""go-plugin server for a tfplugin6 provider (what Terraform/OpenTofu launch and talk to).
+
+Start-up order matters (Terraform starts the provider 3-4 times per command):
+
+1. cookie + protocol checks (before anything heavy is imported);
+2. key + self-signed certificate (AutoMTLS), gRPC server listening on a unix socket
+   (TCP 127.0.0.1 where unix sockets do not exist);
+3. the handshake line on stdout;
+4. only then the generated stubs, the health/controller/stdio services and the provider
+   servicer are built and registered - synchronously, before the event loop can dispatch
+   the first RPC.
+"""
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+import sys
+import tempfile
+from typing import Any, Callable, NoReturn, Sequence
+
+MAGIC_COOKIE_KEY = "TF_PLUGIN_MAGIC_COOKIE"
+MAGIC_COOKIE_VALUE = "d602bf8f470bc67ca7faa0386276bbdd4330efaf76d1a219cb4d6991ca9872b2"
+CORE_PROTOCOL_VERSION = 1
+APP_PROTOCOL_VERSION = 6
+DEFAULT_PROVIDER_ADDRESS = "registry.terraform.io/popsolutions/vessel"
+MAX_MESSAGE_BYTES = 256 << 20
+SYNC_HANDLER_THREADS = 16
+PARENT_POLL_SECONDS = 0.5
+STOP_GRACE_SECONDS = 0.5
+CLOSE_HOOK_SECONDS = 1.0
+SUN_PATH_LIMIT = 100
+# test/diagnostic knob: force the TCP transport on systems that have unix sockets
+TRANSPORT_ENV = "VESSEL_PLUGIN_TRANSPORT"
+
+NOT_A_COMMAND = (
+    "This binary is a Terraform/OpenTofu provider plugin: terraform or tofu start it themselves "
+    "(for debugging, run it with --debug and use the TF_REATTACH_PROVIDERS value it prints)."
+)
+
+
+class PluginStartError(Exception):
+    """The process cannot start serving (explained in one line)."""
+
+
+def _fail(message: str) -> NoReturn:
+    sys.stderr.write(message.rstrip("\n") + "\n")
+    sys.stderr.flush()
+    raise SystemExit(1)
+
+
+def negotiate_protocol(environ: dict[str, str] | os._Environ[str]) -> int:
+    offered = environ.get("PLUGIN_PROTOCOL_VERSIONS", "").strip()
+    if not offered:
+        return APP_PROTOCOL_VERSION  # clients that do not negotiate assume the plugin's version
+    versions = []
+    for part in offered.split(","):
+        part = part.strip()
+        if part.isdigit():
+            versions.append(int(part))
+    if APP_PROTOCOL_VERSION not in versions:
+        raise PluginStartError(
+            f"this provider speaks plugin protocol {APP_PROTOCOL_VERSION} only, but the client offered "
+            f"PLUGIN_PROTOCOL_VERSIONS={offered!r} (needs Terraform >= 1.0 or OpenTofu >= 1.6)"
+        )
+    return APP_PROTOCOL_VERSION
+
+
+def _socket_dir(environ: dict[str, str] | os._Environ[str]) -> str:
+    wanted = environ.get("PLUGIN_UNIX_SOCKET_DIR")
+    if wanted:
+        return wanted
+    tmp = tempfile.gettempdir()
+    # sun_path is ~104-108 bytes; a long TMPDIR (macOS) would not fit
+    if len(tmp) + 20 > SUN_PATH_LIMIT and os.path.isdir("/tmp"):
+        return "/tmp"
+    return tmp
+
+
+def _socket_path(directory: str) -> str:
+    path = os.path.join(os.path.abspath(directory), f"plugin{os.urandom(6).hex()}")
+    if len(path.encode()) > SUN_PATH_LIMIT:
+        raise PluginStartError(
+            f"unix socket path {path!r} is longer than {SUN_PATH_LIMIT} bytes; "
+            "set PLUGIN_UNIX_SOCKET_DIR (or TMPDIR) to a shorter directory"
+        )
+    return path
+
+
+class _LazyHandlers:
+    """Generic handler registered before start; filled right after the handshake."""
+
+    def __init__(self) -> None:
+        self.table: dict[str, Any] = {}
+
+    def service(self, handler_call_details: Any) -> Any:
+        return self.table.get(handler_call_details.method)
+
+
+class PluginServer:
+    """One serving provider process. Use :func:`serve`; this class exists for tests."""
+
+    def __init__(self, servicer_factory: Callable[[], Any], *, provider_address: str, debug: bool,
+                 environ: dict[str, str] | os._Environ[str] | None = None):
+        self.servicer_factory = servicer_factory
+        self.provider_address = provider_address
+        self.debug = debug
+        self.env = os.environ if environ is None else environ
+        self.socket_path: str | None = None
+        # taken now: the parent may die while the server is still starting up
+        self.parent_pid = os.getppid()
+        self.network = ""
+        self.address = ""
+        self._stop_reason = ""
+        self._stopping: asyncio.Event | None = None
+        self._servicer: Any = None
+        self._paths: list[str] = []
+        self._dirs: list[str] = []
+
+    # -- lifecycle ------------------------------------------------------------------------
+    def request_stop(self, reason: str) -> None:
+        if self._stopping is not None and not self._stopping.is_set():
+            self._stop_reason = reason
+            self._stopping.set()
+
+    async def run(self) -> int:
+        import grpc.aio
+        from concurrent.futures import ThreadPoolExecutor
+
+        loop = asyncio.get_running_loop()
+        self._stopping = asyncio.Event()
+        client_cert = None if self.debug else (self.env.get("PLUGIN_CLIENT_CERT") or None)
+        use_unix = hasattr(socket, "AF_UNIX") and self.env.get(TRANSPORT_ENV, "").lower() != "tcp"
+
+        lazy = _LazyHandlers()
+        server = grpc.aio.server(
+            migration_thread_pool=ThreadPoolExecutor(SYNC_HANDLER_THREADS, thread_name_prefix="rpc"),
+            handlers=[lazy],
+            options=[
+                ("grpc.max_send_message_length", MAX_MESSAGE_BYTES),
+                ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
+                ("grpc.so_reuseport", 0),
+            ],
+        )
+        identity = None
+        front = None
+        try:
+            if client_cert:
+                from tfprovider.plugin.tls import generate_identity
+                from tfprovider.plugin.tlsfront import TLSFront, server_context
+
+                identity = generate_identity()
+                try:
+                    ctx = server_context(identity.key_pem, identity.cert_pem, client_cert)
+                except ValueError as exc:
+                    raise PluginStartError(str(exc)) from None
+                backend = self._listen_backend(server, use_unix)
+                await server.start()
+                front = TLSFront(ctx, backend)
+                await self._listen_front(front, use_unix)
+            else:
+                self._listen_plain(server, use_unix)
+                await server.start()
+            self._announce(identity)
+            # nothing below awaits before the table is complete: no RPC can be dispatched
+            from tfprovider.plugin import services
+
+            forwarder = services.StdoutForwarder()
+            if not self.debug:
+                sys.stdout.flush()
+                sys.stdout = forwarder  # type: ignore[assignment]
+            self._servicer = self.servicer_factory()
+            lazy.table.update(services.build_handlers(
+                self._servicer, stopping=self._stopping, request_stop=self.request_stop, forwarder=forwarder,
+            ))
+            self._install_signals(loop)
+            watcher = None if self.debug else asyncio.ensure_future(self._watch_parent())
+            _log().debug("plugin server ready", extra={"network": self.network, "address": self.address})
+            await self._stopping.wait()
+            _log().debug("plugin server stopping", extra={"reason": self._stop_reason})
+            if watcher is not None:
+                watcher.cancel()
+            await server.stop(STOP_GRACE_SECONDS)
+            if front is not None:
+                await front.close()
+            await self._close_servicer()
+        finally:
+            self._cleanup()
+        return 0
+
+    # -- listening ------------------------------------------------------------------------
+    def _new_public_unix_path(self) -> str:
+        path = _socket_path(_socket_dir(self.env))
+        self._paths.append(path)
+        return path
+
+    def _secure_public_socket(self, path: str) -> None:
+        group = self.env.get("PLUGIN_UNIX_SOCKET_GROUP")
+        if group:
+            _chgrp(path, group)
+            os.chmod(path, 0o660)
+        else:
+            os.chmod(path, 0o600)
+        self.socket_path = path
+        self.network, self.address = "unix", path
+
+    def _port_range(self) -> range:
+        lo = int(self.env.get("PLUGIN_MIN_PORT") or 10000)
+        hi = int(self.env.get("PLUGIN_MAX_PORT") or 25000)
+        if lo > hi:
+            raise PluginStartError(f"PLUGIN_MIN_PORT={lo} is greater than PLUGIN_MAX_PORT={hi}")
+        return range(lo, hi + 1)
+
+    def _no_port(self) -> PluginStartError:
+        r = self._port_range()
+        return PluginStartError(f"no free TCP port on 127.0.0.1 in [{r.start}, {r.stop - 1}] (PLUGIN_MIN_PORT/PLUGIN_MAX_PORT)")
+
+    def _listen_plain(self, server: Any, use_unix: bool) -> None:
+        """gRPC itself on the public address (debug mode, or TF_DISABLE_PLUGIN_TLS)."""
+        if use_unix:
+            path = self._new_public_unix_path()
+            with _umask(0o117 if self.env.get("PLUGIN_UNIX_SOCKET_GROUP") else 0o177):
+                server.add_insecure_port(f"unix:{path}")
+            self._secure_public_socket(path)
+            return
+        for port in self._port_range():
+            try:
+                bound = server.add_insecure_port(f"127.0.0.1:{port}")
+            except RuntimeError:
+                continue
+            if bound:
+                self.network, self.address = "tcp", f"127.0.0.1:{bound}"
+                return
+        raise self._no_port()
+
+    def _listen_backend(self, server: Any, use_unix: bool) -> tuple[str, str]:
+        """Plaintext gRPC on a private socket; the TLS front is the only way in."""
+        if hasattr(socket, "AF_UNIX"):
+            private = tempfile.mkdtemp(prefix="vp", dir=_socket_dir(self.env))  # mode 0700
+            self._dirs.append(private)
+            path = os.path.join(private, "grpc")
+            self._paths.append(path)
+            with _umask(0o177):
+                server.add_insecure_port(f"unix:{path}")
+            return ("unix", path)
+        bound = server.add_insecure_port("127.0.0.1:0")  # platforms without unix sockets
+        return ("tcp", f"127.0.0.1:{bound}")
+
+    async def _listen_front(self, front: Any, use_unix: bool) -> None:
+        if use_unix:
+            path = self._new_public_unix_path()
+            with _umask(0o117 if self.env.get("PLUGIN_UNIX_SOCKET_GROUP") else 0o177):
+                await front.listen_unix(path)
+            self._secure_public_socket(path)
+            return
+        for port in self._port_range():
+            try:
+                await front.listen_tcp(port)
+            except OSError:
+                continue
+            self.network, self.address = "tcp", f"127.0.0.1:{port}"
+            return
+        raise self._no_port()
+
+    def _announce(self, identity: Any) -> None:
+        if self.debug:
+            print_reattach(self.provider_address, self.network, self.address, os.getpid())
+            return
+        fields = [str(CORE_PROTOCOL_VERSION), str(APP_PROTOCOL_VERSION), self.network, self.address, "grpc"]
+        if identity is not None:
+            fields.append(identity.handshake_cert)
+        sys.stdout.write("|".join(fields) + "\n")
+        sys.stdout.flush()
+
+    def _install_signals(self, loop: asyncio.AbstractEventLoop) -> None:
+        try:
+            loop.add_signal_handler(signal.SIGTERM, self.request_stop, "SIGTERM")
+            if self.debug:
+                loop.add_signal_handler(signal.SIGINT, self.request_stop, "SIGINT")
+        except (NotImplementedError, AttributeError):  # no loop signal handlers (Windows)
+            signal.signal(signal.SIGTERM, lambda *_: loop.call_soon_threadsafe(self.request_stop, "SIGTERM"))
+
+    async def _watch_parent(self) -> None:
+        parent = self.parent_pid
+        while True:
+            await asyncio.sleep(PARENT_POLL_SECONDS)
+            if os.getppid() != parent:
+                self.request_stop(f"parent process {parent} exited")
+                return
+
+    async def _close_servicer(self) -> None:
+        close = getattr(self._servicer, "aclose", None)
+        if close is None:
+            return
+        try:
+            await asyncio.wait_for(close(), CLOSE_HOOK_SECONDS)
+        except Exception:  # noqa: BLE001 - shutting down; report and go on
+            _log().warning("provider close hook failed", exc_info=True)
+
+    def _cleanup(self) -> None:
+        for path in self._paths:
+            try:
+                os.unlink(path)
+            except FileNotFoundError:
+                pass
+            except OSError as exc:
+                _log().warning("could not remove plugin socket", extra={"path": path, "error": str(exc)})
+        for directory in self._dirs:
+            try:
+                os.rmdir(directory)
+            except OSError:
+                pass
+
+
+class _umask:
+    """Temporarily set the process umask (sockets are created by bind with it applied)."""
+
+    def __init__(self, mask: int):
+        self.mask = mask
+        self.old = 0
+
+    def __enter__(self) -> None:
+        self.old = os.umask(self.mask)
+
+    def __exit__(self, *exc: object) -> None:
+        os.umask(self.old)
+
+
+def _chgrp(path: str, group: str) -> None:
+    import grp
+
+    try:
+        gid = int(group) if group.isdigit() else grp.getgrnam(group).gr_gid
+    except KeyError:
+        raise PluginStartError(f"PLUGIN_UNIX_SOCKET_GROUP={group!r}: no such group") from None
+    os.chown(path, -1, gid)
+
+
+def reattach_config(provider_address: str, network: str, address: str, pid: int) -> dict[str, Any]:
+    return {
+        provider_address: {
+            "Protocol": "grpc",
+            "ProtocolVersion": APP_PROTOCOL_VERSION,
+            "Pid": pid,
+            "Test": True,
+            "Addr": {"Network": network, "String": address},
+        }
+    }
+
+
+def print_reattach(provider_address: str, network: str, address: str, pid: int) -> None:
+    import json
+
+    value = json.dumps(reattach_config(provider_address, network, address, pid), separators=(",", ":"))
+    quoted = value.replace("'", "'\\''")
+    sys.stdout.write(
+        "Provider started in debug mode (no TLS). To attach Terraform/OpenTofu, set "
+        "TF_REATTACH_PROVIDERS in the shell that runs them:\n\n"
+        f"\tbash/zsh: export TF_REATTACH_PROVIDERS='{quoted}'\n"
+        f"\tfish:     set -x TF_REATTACH_PROVIDERS '{value.replace(chr(92), chr(92) * 2).replace(chr(39), chr(92) + chr(39))}'\n\n"
+        "Stop the provider with Ctrl-C.\n"
+    )
+    sys.stdout.flush()
+
+
+def _log() -> Any:
+    from tfprovider.plugin.log import get_logger
+
+    return get_logger("plugin")
+
+
+def serve(
+    servicer_factory: Callable[[], Any],
+    *,
+    provider_address: str = DEFAULT_PROVIDER_ADDRESS,
+    argv: Sequence[str] | None = None,
+) -> NoReturn:
+    """Serve a tfplugin6 provider as a go-plugin process and exit when told to.
+
+    ``servicer_factory()`` must return a ``tfplugin6_pb2_grpc.ProviderServicer`` (async
+    methods; sync methods run in a thread pool). It is called once, after the handshake
+    line is printed and before the first RPC is dispatched. An optional ``async aclose()``
+    on the servicer is awaited (1 s limit) when the process shuts down.
+
+    ``argv`` defaults to ``sys.argv[1:]``; ``--debug`` serves without TLS and cookie check
+    and prints a TF_REATTACH_PROVIDERS value keyed by ``provider_address``.
+    """
+    parent_pid = os.getppid()
+    args = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in args
+    if not debug:
+        # Ctrl-C reaches the whole process group; Terraform stops providers via StopProvider
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        if os.environ.get(MAGIC_COOKIE_KEY) != MAGIC_COOKIE_VALUE:
+            _fail(NOT_A_COMMAND)
+    unknown = [a for a in args if a != "--debug"]
+    if unknown:
+        _fail(f"unknown arguments {' '.join(unknown)!r}; the only option is --debug")
+    try:
+        if not debug:
+            negotiate_protocol(os.environ)
+        from tfprovider.plugin import log
+
+        log.configure()
+        server = PluginServer(servicer_factory, provider_address=provider_address, debug=debug)
+        server.parent_pid = parent_pid
+        code = asyncio.run(server.run())
+    except PluginStartError as exc:
+        _fail(f"provider failed to start: {exc}")
+    _exit(code)
+
+
+def _exit(code: int) -> NoReturn:
+    # exit promptly even if a sync handler thread is still busy (Terraform kills after 2 s)
+    for stream in (sys.__stdout__, sys.__stderr__):
+        try:
+            if stream is not None:
+                stream.flush()
+        except (OSError, ValueError):
+            pass
+    os._exit(code)
