@@ -230,7 +230,7 @@ class FakeHmmWeb:
             return httpx.Response(200, text="<html>login</html>",
                                   headers={"Set-Cookie": f"SESSID={SESSID}; Path=/; Secure"})
         ctype = request.headers.get("content-type", "")
-        form = ({k: v[0] for k, v in parse_qs(request.content.decode()).items()}
+        form = ({k: v[0] for k, v in parse_qs(request.content.decode(), keep_blank_values=True).items()}
                 if ctype.startswith("application/x-www-form-urlencoded") else {})
         if path == "/loginhandler.php":
             if form.get("actiontype") == "queryverify":
