@@ -20,8 +20,8 @@ Documented choices (chassis-surface.md §5 leaves them open):
 * Link-type changes and Eth-Trunk membership need default VLAN settings
   (``ERR_RENEW_DEFAULT``).
 * vrp8: commands edit a per-session candidate; ``commit`` replays them on the current
-  running configuration with the deferred checks (an access/trunk PVID must name an
-  existing VLAN).  A failing replay prints ``Error: Failed to generate committed config``
+  running configuration, then runs the deferred checks (a PVID changed by the candidate must
+  name an existing VLAN).  A failing replay prints ``Error: Failed to generate committed config``
   and keeps the candidate.  vrp5 applies and checks each command immediately.
 """
 
@@ -434,10 +434,12 @@ class VrpCli:
     def _commit(self) -> str:
         if not self._ops:
             return ""
-        new = self.sw.running.model_copy(deep=True)
+        old = self.sw.running
+        new = old.model_copy(deep=True)
         try:
             for op in self._ops:
-                op(new, True)
+                op(new, False)
+            _deferred_checks(old, new)
         except VrpError:
             return ERR_COMMIT_FAILED + "\n"
         self.sw.running = new
@@ -482,6 +484,16 @@ class VrpCli:
 
 
 # =========================================================================== handlers
+
+def _deferred_checks(old: SwitchConfig, new: SwitchConfig) -> None:
+    """vrp8 commit-time checks: a PVID changed by this candidate must name an existing VLAN."""
+    for name, p in new.interfaces.items():
+        before = old.interfaces.get(name)
+        for attr in ("default_vlan", "trunk_pvid", "hybrid_pvid"):
+            v = getattr(p, attr)
+            if (before is None or getattr(before, attr) != v) and v not in new.vlans:
+                raise VrpError(ERR_VLAN_MISSING)
+
 
 def _need_vlan(cfg: SwitchConfig, vid: int, strict: bool) -> None:
     if strict and vid not in cfg.vlans:
