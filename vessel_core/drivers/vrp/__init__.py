@@ -5,5 +5,7 @@ from vessel_core.drivers.vrp.parse import (
     parse_running_config,
     parse_vlans,
 )
+from vessel_core.drivers.vrp.cli import DirectPath, HmmHopPath, VrpCli
 
-__all__ = ["normalise_command", "parse", "parse_running_config", "parse_vlans"]
+__all__ = ["DirectPath", "HmmHopPath", "VrpCli", "normalise_command", "parse",
+           "parse_running_config", "parse_vlans"]
