@@ -9,7 +9,7 @@ import asyncssh
 from pydantic import BaseModel
 
 from vessel_core.drivers.ssh.hostkeys import HostKeyPolicy
-from vessel_core.drivers.ssh.session import HMM, CliShell, Dialog, SshTarget
+from vessel_core.drivers.ssh.session import HMM, CliShell, Dialog, ShellClient, SshTarget
 from vessel_core.errors import (
     DeviceError,
     NotFoundError,
@@ -62,7 +62,7 @@ def parse_smm_version(text: str) -> SmmVersion:
                       ipmi_built=fields.get("ipmi", ""))
 
 
-class HmmCli:
+class HmmCli(ShellClient):
     """The HMM's SSH dispatcher: one persistent shell, typed ``smmget``/``smmset``.
 
     Args:
@@ -80,20 +80,6 @@ class HmmCli:
                                 host_keys=host_keys, name=name or "hmm", connect_timeout=connect_timeout,
                                 command_timeout=timeout)
         self.shell = CliShell(self.target, HMM)
-
-    @property
-    def commands_sent(self) -> int:
-        return self.shell.commands_sent
-
-    async def __aenter__(self) -> "HmmCli":
-        await self.shell.open()
-        return self
-
-    async def __aexit__(self, *exc) -> None:
-        await self.close()
-
-    async def close(self) -> None:
-        await self.shell.close()
 
     async def run(self, command: str, **kw) -> str:
         return await self.shell.run(command, **kw)

@@ -5,7 +5,7 @@ import re
 from typing import Literal
 
 from vessel_core.drivers.ssh.hostkeys import HostKeyPolicy
-from vessel_core.drivers.ssh.session import HMM, IBMC, CliShell, Dialog, NestedHop, SshTarget
+from vessel_core.drivers.ssh.session import HMM, IBMC, CliShell, Dialog, NestedHop, ShellClient, SshTarget
 from vessel_core.errors import DeviceError, ValidationError
 
 CONFIRM = r"(?i)continue\?\s*\[Y/N\]\s*:?\s*$"
@@ -38,7 +38,7 @@ def power_state_from_sel(text: str) -> Literal["on", "off", "unknown"]:
     return {"S0": "on", "S5": "off"}.get(best[2], "unknown")
 
 
-class IbmcCli:
+class IbmcCli(ShellClient):
     """One blade's iBMC CLI through the HMM (``ssh 172.31.1.<128+N> NoStricHostKeyChecking``).
 
     Args:
@@ -59,20 +59,6 @@ class IbmcCli:
         hop = NestedHop(host=self.address, password=ibmc_password or password, dialect=IBMC,
                         success=r"BMC|iMana|root@")
         self.shell = CliShell(target, HMM, hops=[hop], label=f"blade{slot}")
-
-    @property
-    def commands_sent(self) -> int:
-        return self.shell.commands_sent
-
-    async def __aenter__(self) -> "IbmcCli":
-        await self.shell.open()
-        return self
-
-    async def __aexit__(self, *exc) -> None:
-        await self.close()
-
-    async def close(self) -> None:
-        await self.shell.close()
 
     def _fail_on(self, cmd: str, out: str) -> None:
         if re.search(r"(?i)(fail|error|invalid|not support|incorrect|usage:)", out) and \

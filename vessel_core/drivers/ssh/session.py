@@ -476,6 +476,26 @@ class CliShell:
                 return body
 
 
+class ShellClient:
+    """Base of the platform clients: owns ``self.shell``; usable as ``async with``."""
+
+    shell: CliShell
+
+    @property
+    def commands_sent(self) -> int:
+        return self.shell.commands_sent
+
+    async def __aenter__(self):
+        await self.shell.open()
+        return self
+
+    async def __aexit__(self, *exc) -> None:
+        await self.close()
+
+    async def close(self) -> None:
+        await self.shell.close()
+
+
 class ExclusiveShell:
     """Runs commands while the shell is held (see :meth:`CliShell.exclusive`)."""
 

@@ -20,6 +20,7 @@ from vessel_core.drivers.ssh.session import (
     CliShell,
     Dialog,
     NestedHop,
+    ShellClient,
     SshTarget,
 )
 from vessel_core.drivers.vrp.parse import parse, parse_running_config, parse_vlans
@@ -84,7 +85,7 @@ class HmmHopPath:
     address: str | None = None  # default 172.31.1.(160+slot)
 
 
-class VrpCli:
+class VrpCli(ShellClient):
     """One switch's VRP CLI over a persistent shell.
 
     Args:
@@ -118,20 +119,6 @@ class VrpCli:
         else:
             raise ValidationError("path: expected DirectPath or HmmHopPath", target=self.name,
                                   operation="connect")
-
-    @property
-    def commands_sent(self) -> int:
-        return self.shell.commands_sent
-
-    async def __aenter__(self) -> "VrpCli":
-        await self.shell.open()
-        return self
-
-    async def __aexit__(self, *exc) -> None:
-        await self.close()
-
-    async def close(self) -> None:
-        await self.shell.close()
 
     async def run(self, command: str, **kw) -> str:
         """A read-only command (reconnects transparently after a dropped session)."""
