@@ -22,9 +22,10 @@ import re
 import ssl
 from dataclasses import dataclass, field
 
-from vessel_core.errors import ValidationError
+from vessel_core.errors import AuthError, ValidationError
 
-__all__ = ["TLSConfig", "PinMismatchError", "normalise_fingerprint", "certificate_fingerprint"]
+__all__ = ["TLSConfig", "PinMismatchError", "TLSVerificationError", "normalise_fingerprint",
+           "certificate_fingerprint", "tls_failure"]
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +34,27 @@ _HEX64 = re.compile(r"^[0-9a-f]{64}$")
 
 class PinMismatchError(ssl.SSLCertVerificationError):
     """The peer's certificate does not match any configured SHA-256 pin."""
+
+
+class TLSVerificationError(AuthError):
+    """The peer's certificate was not trusted (chain, host name or pin). Never retried."""
+
+
+def tls_failure(exc: BaseException, *, target: str | None,
+                operation: str | None) -> TLSVerificationError | None:
+    """A :class:`TLSVerificationError` when ``exc`` (or its cause chain) is a certificate
+    verification failure, else ``None``."""
+    seen: set[int] = set()
+    cur: BaseException | None = exc
+    while cur is not None and id(cur) not in seen:
+        seen.add(id(cur))
+        if isinstance(cur, ssl.SSLCertVerificationError) or "CERTIFICATE_VERIFY_FAILED" in str(cur):
+            reason = str(cur) if isinstance(cur, PinMismatchError) else (
+                getattr(cur, "verify_message", None) or "certificate verify failed")
+            return TLSVerificationError(f"TLS peer not trusted: {reason}", target=target,
+                                        operation=operation)
+        cur = cur.__cause__ or cur.__context__
+    return None
 
 
 def normalise_fingerprint(pin: str) -> str:

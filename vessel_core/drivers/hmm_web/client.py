@@ -50,7 +50,7 @@ from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
 
 from vessel_core.drivers.redfish.retry import RetryPolicy
-from vessel_core.drivers.tls import TLSConfig
+from vessel_core.drivers.tls import TLSConfig, tls_failure
 from vessel_core.errors import (AuthError, DeviceError, DeviceTimeoutError, NotFoundError,
                                 TransientError, ValidationError, redact)
 from vessel_core.models.hmm_web import (AlarmList, KvmParams, PolicyTemplateList, SelEntry,
@@ -239,6 +239,8 @@ class HmmWebClient:
         except httpx.TimeoutException as exc:
             raise DeviceTimeoutError("login timed out", target=self.target, operation=op) from exc
         except httpx.TransportError as exc:
+            if (tls_err := tls_failure(exc, target=self.target, operation=op)) is not None:
+                raise tls_err from exc
             raise TransientError(f"login failed ({type(exc).__name__})", target=self.target,
                                  operation=op) from exc
         log.debug("hmm-web %s login -> %s", self.target, r.status_code)
@@ -335,6 +337,8 @@ class HmmWebClient:
                         headers=self._headers(page, token=self._token, xhr=xhr))
             except httpx.TransportError as exc:
                 kind = type(exc).__name__
+                if (tls_err := tls_failure(exc, target=self.target, operation=op)) is not None:
+                    raise tls_err from exc
                 log.debug("hmm-web %s %s: %s (try %d)", self.target, op, kind, retries + 1)
                 if idempotent and retries + 1 < self._retry.attempts:
                     await self._sleep(self._retry.delay(retries, rng=self._rng))

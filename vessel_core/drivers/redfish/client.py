@@ -40,7 +40,7 @@ from pydantic import ValidationError as PydanticValidationError
 
 from vessel_core.drivers.redfish.errors import (annotate, error_for_response, parse_error_body)
 from vessel_core.drivers.redfish.retry import RetryPolicy
-from vessel_core.drivers.tls import TLSConfig
+from vessel_core.drivers.tls import TLSConfig, tls_failure
 from vessel_core.errors import (AuthError, DeviceError, DeviceTimeoutError, NotFoundError,
                                 TransientError, UnsupportedError, ValidationError, VesselError,
                                 redact)
@@ -197,6 +197,8 @@ class RedfishClient:
         except httpx.TimeoutException as exc:
             raise DeviceTimeoutError("login timed out", target=self.target, operation=op) from exc
         except httpx.TransportError as exc:
+            if (tls_err := tls_failure(exc, target=self.target, operation=op)) is not None:
+                raise tls_err from exc
             raise TransientError(f"login failed: {type(exc).__name__}", target=self.target,
                                  operation=op) from exc
         log.debug("redfish login %s -> %s", self.target, r.status_code)
@@ -276,6 +278,8 @@ class RedfishClient:
                                                  files=files, data=data)
             except httpx.TransportError as exc:
                 kind = type(exc).__name__
+                if (tls_err := tls_failure(exc, target=self.target, operation=op)) is not None:
+                    raise tls_err from exc
                 log.debug("redfish %s %s: %s (try %d)", self.target, op, kind, retries + 1)
                 if may_replay and retries + 1 < self._retry.attempts:
                     await self._sleep(self._retry.delay(retries, rng=self._rng))
