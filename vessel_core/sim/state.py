@@ -23,9 +23,11 @@ import time
 import uuid as uuidlib
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from vessel_core.sim.vrp.state import SwitchState
 
 STATE_FILE = "chassis.json"
 STATE_FORMAT = 1
@@ -48,6 +50,7 @@ BLADE_SLOTS = tuple(range(1, 17))
 SWITCH_SLOTS = (1, 2, 3, 4)
 SWITCH_LABELS = {1: "1E", 2: "2X", 3: "3X", 4: "4E"}
 PRESENT_SWITCHES = (2, 3)
+SWITCH_PAIR = {1: 4, 4: 1, 2: 3, 3: 2}
 PSU_COUNT = 6          # [INF] usually quoted as 6 on E9000
 FAN_COUNT = 14         # [INF] usually quoted as 14 fan modules
 HUAWEI_OUI = "28:6E:D4"
@@ -175,12 +178,15 @@ class SwitchModule(_Model):
     power_state: PowerState = "On"
     health: Literal["OK", "Warning", "Critical"] = "OK"
     firmware: SwitchFirmware = Field(default_factory=SwitchFirmware)
-    vrp_flavour: VrpFlavour = "vrp8"
-    # VRP configuration (VLANs, interfaces, trunks) as the VRP CLI emulator models it.
-    # Kept loosely typed here: the VRP emulator owns its schema.
-    vrp: dict[str, Any] = Field(default_factory=dict)
+    # VRP configuration and runtime tables (owned by the VRP emulator's model); its
+    # ``flavour`` field is the per-switch commit model (vrp5 immediate, vrp8 two-stage).
+    vrp: SwitchState | None = None
     sel: list[SelEntry] = Field(default_factory=list)
     stacked: bool = False
+
+    @property
+    def vrp_flavour(self) -> str | None:
+        return self.vrp.flavour if self.vrp is not None else None
 
 
 # ----------------------------------------------------------------------------- MMs, PSUs, fans
@@ -483,6 +489,13 @@ class ChassisState(_Model):
                     _flash_blade(b, component, t.new_version)
 
     def _apply_task(self, task: RedfishTask) -> None:
+        if task.kind == "vmedia" and "|" in task.target:
+            vb = self.blades.get(int(task.owner[5:]))
+            dev, image = task.target.split("|", 1)
+            if vb is not None and dev in vb.virtual_media:
+                vm = vb.virtual_media[dev]
+                vm.inserted, vm.image, vm.connected_via = True, image, "URI"
+            return
         if task.kind != "firmware" or task.outcome == "fail":
             return
         if not task.owner.startswith("Blade"):
@@ -622,11 +635,14 @@ def build_state(seed: int = 0, profile: Profile = "legacy",
     switches = {}
     for s in SWITCH_SLOTS:
         present = s in PRESENT_SWITCHES
+        vrp_state = SwitchState.default(
+            s, flavour=flav.get(s, "vrp8"), seed=seed,
+            blade_macs={b.slot: b.macs[:2] for b in blades.values() if b.present},
+            pair_present=SWITCH_PAIR[s] in PRESENT_SWITCHES) if present else None
         switches[s] = SwitchModule(
             slot=s, label=SWITCH_LABELS[s], present=present, model="CX310" if present else "",
             serial_number=_serial(rng, "2102310Q") if present else "",
-            vrp_flavour=flav.get(s, "vrp8"),
-            sel=_sel(rng, f"Swi{s}", 8) if present else [])
+            vrp=vrp_state, sel=_sel(rng, f"Swi{s}", 8) if present else [])
     mms = {
         m: ManagementModule(slot=m, name=f"HMM{m}", active=(m == 2),
                             serial_number=_serial(rng, "2102310S"),
@@ -668,3 +684,49 @@ def build_state(seed: int = 0, profile: Profile = "legacy",
                                    nics=[ProfileNic(port=1, vlan=None, boot=True), ProfileNic(port=2)])],
     )
     return st
+
+
+# ----------------------------------------------------------------------------- operations
+
+class OperationRefused(Exception):
+    """A request the emulated device refuses; ``str()`` is the device's wording."""
+
+
+def request_power(state: ChassisState, slot: int, action: str, timing: "Timing",
+                  now: float | None = None) -> None:
+    """Start a power transition on blade ``slot`` (Redfish ResetType vocabulary).
+
+    ``On`` / ``GracefulShutdown`` / ``ForceOff`` complete after their delay; ``ForceRestart``
+    and ``ForcePowerCycle`` go Off at once and come back On after ``restart_s``; ``Nmi`` only
+    logs. Raises :class:`OperationRefused` for an absent or bricked blade or an unknown action.
+    """
+    now = time.time() if now is None else now
+    state.settle(now)
+    b = state.present_blade(slot)
+    if b is None:
+        raise OperationRefused(f"Blade{slot} is not present.")
+    if b.bricked:
+        raise OperationRefused(f"Blade{slot} management controller does not respond.")
+    if action not in RESET_TYPES:
+        raise OperationRefused(f"ResetType {action!r} is not one of {', '.join(RESET_TYPES)}.")
+    current = b.pending_power.state if b.pending_power else b.power_state
+    if action == "On":
+        if current != "On":
+            b.pending_power = PendingPower(state="On", due=now + timing.power_on_s, cause=action)
+    elif action in ("ForceOff", "GracefulShutdown"):
+        if current != "Off":
+            delay = timing.force_off_s if action == "ForceOff" else timing.graceful_off_s
+            b.pending_power = PendingPower(state="Off", due=now + delay, cause=action)
+    elif action in ("ForceRestart", "ForcePowerCycle"):
+        if current == "Off" and action == "ForceRestart":
+            raise OperationRefused(f"Blade{slot} is powered off; ForceRestart needs it on.")
+        b.power_state = "Off"
+        b.sel.append(power_sel_entry(slot, "Off", now))
+        b.pending_power = PendingPower(state="On", due=now + timing.restart_s, cause=action)
+    else:  # Nmi
+        b.sel.append(SelEntry(datetime=datetime.fromtimestamp(now, tz=timezone.utc).strftime(
+            SEL_TIME_FORMAT), source=f"Blade{slot}", sensorname="NMI Button",
+            eventdesp="Diagnostic Interrupt (NMI)"))
+
+
+from vessel_core.sim.timing import Timing  # noqa: E402  (annotation only; no cycle at import)

@@ -1,0 +1,319 @@
+"""The emulated E9000 chassis: one object, one asyncio loop, every service on loopback.
+
+    emu = Emulator(state_dir, EmulatorOptions(profile="modern", seed=1))
+    await emu.start()
+    emu.info            # the ready-line dict: URLs, ports, credentials, CA path
+    emu.state           # ChassisState: read it, or change it "by hand" (drift tests)
+    emu.faults          # Faults: change knobs at run time
+    emu.save()          # write chassis.json now
+    await emu.stop()    # close every listener, save
+
+Services:
+
+* HMM (one HTTPS port, like the real 443): the web API (``/login.html``,
+  ``/<name>handler.php``), the MM910 Redfish service (``/redfish/v1``) and the admin endpoint
+  (``/__sim/state``, ``/__sim/faults``; ``Authorization: Bearer <admin token>``).
+* ``modern`` profile only: one HTTPS port per present blade with that blade's iBMC Redfish
+  service (``info["ibmc"]["<slot>"]["url"]``).
+* SSH (``vessel_core.sim.ssh.start_ssh``) and KVM (``vessel_core.sim.kvm.start_kvm``,
+  ``register_web_routes``) when those modules are installed.
+"""
+from __future__ import annotations
+
+import asyncio
+import importlib
+import json
+import logging
+import os
+import secrets
+import ssl
+from pathlib import Path
+from typing import Any, Literal
+
+from aiohttp import web
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from vessel_core.sim import hmm_handlers  # noqa: F401  (registers the dispatcher verbs)
+from vessel_core.sim import hmm_web, redfish_hmm, tls
+from vessel_core.sim.faults import FaultDice, Faults
+from vessel_core.sim.httpcommon import fault_middleware
+from vessel_core.sim.redfish_common import RfSessions, auth_middleware, error_middleware
+from vessel_core.sim.redfish_ibmc import IbmcService
+from vessel_core.sim.state import (
+    DEFAULT_PASSWORD, DEFAULT_USER, SWITCH_SLOTS, ChassisState, VrpFlavour, build_state,
+)
+from vessel_core.sim.timing import Timing
+from vessel_core.sim.websession import WebSessions
+
+log = logging.getLogger("vessel.sim")
+
+
+class EmulatorOptions(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    profile: Literal["legacy", "modern"] = "legacy"
+    seed: int = 0
+    bind: str = "127.0.0.1"
+    port_base: int | None = Field(None, ge=1, le=65000, description=(
+        "HMM HTTPS = base, SSH = base+1, iBMC of blade N = base+10+N; None = random ports"))
+    vrp: VrpFlavour | dict[int, VrpFlavour] = "vrp8"
+    password: str = DEFAULT_PASSWORD
+    max_web_sessions: int = Field(10, ge=1)
+    max_redfish_sessions: int = Field(16, ge=1)
+    save_delay_s: float = Field(0.2, ge=0)
+
+
+class Emulator:
+    def __init__(self, state_dir: str | os.PathLike[str], options: EmulatorOptions | None = None,
+                 faults: Faults | None = None, timing: Timing | None = None) -> None:
+        self.state_dir = Path(state_dir)
+        self.options = options or EmulatorOptions()
+        self.faults = faults or Faults()
+        self.timing = timing or Timing()
+        self.dice = FaultDice(self.options.seed)
+        self.admin_token = secrets.token_hex(16)
+        self.web_sessions = WebSessions(max_slots=self.options.max_web_sessions)
+        self.hmm_redfish_sessions = RfSessions(max_slots=self.options.max_redfish_sessions)
+        self.ibmc: dict[int, IbmcService] = {}
+        self.info: dict[str, Any] = {}
+        self.ca_file: Path | None = None
+        self._runners: list[web.AppRunner] = []
+        self._ssh: Any = None
+        self._kvm: Any = None
+        self._save_handle: asyncio.TimerHandle | None = None
+        loaded = ChassisState.load(self.state_dir)
+        if loaded is None:
+            self.state = build_state(self.options.seed, self.options.profile, self.options.vrp,
+                                     self.options.password)
+        else:
+            self.state = loaded
+            self.state.profile = self.options.profile
+        self.hmm_port = 0
+
+    # ------------------------------------------------------------------ state
+    def changed(self) -> None:
+        """Note a mutation; the state file is rewritten shortly after (debounced)."""
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            self.save()
+            return
+        if self._save_handle is None:
+            self._save_handle = loop.call_later(self.options.save_delay_s, self._deferred_save)
+
+    def _deferred_save(self) -> None:
+        self._save_handle = None
+        self.save()
+
+    def save(self) -> Path:
+        return self.state.save(self.state_dir)
+
+    def check_hmm_password(self, user: str, password: str, interface: str = "WEB") -> bool:
+        a = self.state.account(user)
+        return (a is not None and a.enabled and not a.locked and a.password == password
+                and (interface in a.interfaces or interface == "SSH" and "SSH/TELNET" in a.interfaces))
+
+    def web_session_user(self, sessid: str, csrf: str | None) -> str | None:
+        """The user of a live HMM web session (``csrf`` must match when given), else None."""
+        s = self.web_sessions.lookup(sessid, self.faults.session_idle_timeout_s)
+        if s is None or (csrf is not None and csrf != s.csrf):
+            return None
+        return s.user
+
+    # ------------------------------------------------------------------ lifecycle
+    def _port(self, offset: int) -> int:
+        return 0 if self.options.port_base is None else self.options.port_base + offset
+
+    async def _serve(self, app: web.Application, port: int, ctx: ssl.SSLContext) -> int:
+        runner = web.AppRunner(app, access_log=None, handle_signals=False)
+        await runner.setup()
+        site = web.TCPSite(runner, self.options.bind, port, ssl_context=ctx, reuse_address=True)
+        await site.start()
+        self._runners.append(runner)
+        sock = site._server.sockets[0]  # type: ignore[union-attr]
+        return int(sock.getsockname()[1])
+
+    def _hmm_app(self) -> web.Application:
+        app = web.Application(middlewares=[
+            error_middleware, fault_middleware(self),
+            auth_middleware(self.hmm_redfish_sessions,
+                            lambda u, p: self.check_hmm_password(u, p, "REDFISH"),
+                            lambda: self.faults.session_idle_timeout_s)],
+            client_max_size=hmm_handlers.MAX_UPLOAD)
+        app.add_routes(hmm_web.routes(self))
+        app.add_routes(redfish_hmm.build_app_routes(self, self.hmm_redfish_sessions))
+        app.add_routes(admin_routes(self))
+        kvm = _optional("vessel_core.sim.kvm")
+        if kvm is not None and hasattr(kvm, "register_web_routes"):
+            kvm.register_web_routes(app, self)
+        return app
+
+    def _ibmc_app(self, svc: IbmcService) -> web.Application:
+        @web.middleware
+        async def bricked(request: web.Request, handler: Any) -> web.StreamResponse:
+            b = self.state.blades.get(svc.slot)
+            if b is None or b.bricked:
+                return web.Response(status=503, text="iBMC does not respond")
+            return await handler(request)
+
+        app = web.Application(middlewares=[
+            error_middleware, fault_middleware(self), bricked,
+            auth_middleware(svc.sessions, svc.check_password,
+                            lambda: self.faults.session_idle_timeout_s)],
+            client_max_size=hmm_handlers.MAX_UPLOAD)
+        app.add_routes(svc.routes())
+        return app
+
+    async def start(self) -> dict[str, Any]:
+        self.ca_file = tls.ensure_certificates(self.state_dir, self.options.bind)
+        ctx = tls.server_context(self.state_dir)
+        self.save()
+        host = self.options.bind
+        self.hmm_port = await self._serve(self._hmm_app(), self._port(0), ctx)
+        hmm_url = f"https://{host}:{self.hmm_port}"
+        ibmc_info: dict[str, Any] = {}
+        if self.options.profile == "modern":
+            for slot, b in sorted(self.state.blades.items()):
+                if b.present:
+                    svc = IbmcService(self, slot)
+                    self.ibmc[slot] = svc
+                    port = await self._serve(self._ibmc_app(svc), self._port(10 + slot), ctx)
+                    ibmc_info[str(slot)] = {
+                        "url": f"https://{host}:{port}", "host": host, "port": port,
+                        "system": f"/redfish/v1/Systems/Blade{slot}",
+                        "username": b.accounts[0].username if b.accounts else DEFAULT_USER,
+                        "password": b.accounts[0].password if b.accounts else self.options.password}
+        ssh_info = None
+        ssh_mod = _optional("vessel_core.sim.ssh")
+        if ssh_mod is not None and hasattr(ssh_mod, "start_ssh"):
+            self._ssh = await ssh_mod.start_ssh(self, host, self._port(1))
+            ssh_info = {"host": host, "port": self._ssh.port}
+        kvm_info = None
+        kvm_mod = _optional("vessel_core.sim.kvm")
+        if kvm_mod is not None and hasattr(kvm_mod, "start_kvm"):
+            self._kvm = await kvm_mod.start_kvm(self, host)
+            kvm_info = {"host": host, "ports": dict(self._kvm.ports)}
+        self.info = {
+            "event": "ready", "pid": os.getpid(), "profile": self.options.profile,
+            "seed": self.state.seed, "state_dir": str(self.state_dir),
+            "state_file": str(self.state_dir / "chassis.json"), "ca_cert": str(self.ca_file),
+            "bind": host,
+            "hmm": {"host": host, "port": self.hmm_port, "url": hmm_url,
+                    "web": f"{hmm_url}/login.html", "redfish": f"{hmm_url}/redfish/v1",
+                    "username": DEFAULT_USER, "password": self.options.password},
+            "ibmc": ibmc_info,
+            "ssh": ssh_info,
+            "kvm": kvm_info,
+            "switches": {f"Swi{s.slot}": {"label": s.label, "model": s.model, "vrp": s.vrp_flavour}
+                         for s in self.state.switches.values() if s.present},
+            "admin": {"url": f"{hmm_url}/__sim", "token": self.admin_token},
+        }
+        return self.info
+
+    async def stop(self) -> None:
+        for comp in (self._ssh, self._kvm):
+            if comp is not None:
+                try:
+                    await comp.close()
+                except Exception:  # a component failing to close must not keep the state unsaved
+                    log.exception("closing %r failed", comp)
+        self._ssh = self._kvm = None
+        for runner in reversed(self._runners):
+            await runner.cleanup()
+        self._runners.clear()
+        if self._save_handle is not None:
+            self._save_handle.cancel()
+            self._save_handle = None
+        self.state.settle()
+        self.save()
+
+    async def __aenter__(self) -> "Emulator":
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.stop()
+
+
+_MISSING_LOGGED: set[str] = set()
+
+
+def _optional(name: str) -> Any:
+    try:
+        return importlib.import_module(name)
+    except ModuleNotFoundError as exc:
+        if exc.name is not None and name.startswith(exc.name):
+            if name not in _MISSING_LOGGED:
+                _MISSING_LOGGED.add(name)
+                log.warning("%s is not installed: that service is not started", name)
+            return None
+        raise
+
+
+def admin_routes(emu: Emulator) -> list[web.RouteDef]:
+    """``/__sim/state`` (GET), ``/__sim/faults`` (GET, POST partial JSON), ``/__sim/timing``."""
+
+    def authorised(request: web.Request) -> bool:
+        return secrets.compare_digest(request.headers.get("Authorization", ""),
+                                      f"Bearer {emu.admin_token}")
+
+    def deny() -> web.Response:
+        return web.json_response({"error": "admin token required (Authorization: Bearer …)"},
+                                 status=401)
+
+    async def get_state(request: web.Request) -> web.StreamResponse:
+        if not authorised(request):
+            return deny()
+        emu.state.settle()
+        return web.Response(text=emu.state.model_dump_json(), content_type="application/json")
+
+    def patcher(attr: str, model: type[BaseModel]):  # type: ignore[no-untyped-def]
+        async def get(request: web.Request) -> web.StreamResponse:
+            if not authorised(request):
+                return deny()
+            return web.Response(text=getattr(emu, attr).model_dump_json(),
+                                content_type="application/json")
+
+        async def post(request: web.Request) -> web.StreamResponse:
+            if not authorised(request):
+                return deny()
+            try:
+                patch = await request.json()
+                if not isinstance(patch, dict):
+                    raise ValueError("body must be a JSON object")
+                merged = model.model_validate({**getattr(emu, attr).model_dump(), **patch})
+            except ValidationError as exc:
+                return web.json_response({"error": [
+                    {"field": ".".join(map(str, e["loc"])), "message": e["msg"]}
+                    for e in exc.errors()]}, status=400)
+            except ValueError as exc:
+                return web.json_response({"error": str(exc)}, status=400)
+            current = getattr(emu, attr)
+            for k in patch:
+                setattr(current, k, getattr(merged, k))
+            return web.Response(text=current.model_dump_json(), content_type="application/json")
+        return get, post
+
+    fg, fp = patcher("faults", Faults)
+    tg, tp = patcher("timing", Timing)
+    return [web.get("/__sim/state", get_state), web.get("/__sim/faults", fg),
+            web.post("/__sim/faults", fp), web.get("/__sim/timing", tg), web.post("/__sim/timing", tp)]
+
+
+def parse_vrp(spec: str) -> VrpFlavour | dict[int, VrpFlavour]:
+    """``vrp8`` for every switch, or per switch: ``2=vrp5,3=vrp8`` (also ``swi2=vrp5``)."""
+    spec = spec.strip()
+    if spec in ("vrp5", "vrp8"):
+        return spec  # type: ignore[return-value]
+    out: dict[int, VrpFlavour] = {}
+    for tok in spec.split(","):
+        k, sep, v = tok.partition("=")
+        k = k.strip().lower().removeprefix("swi")
+        if not sep or not k.isdigit() or int(k) not in SWITCH_SLOTS or v.strip() not in ("vrp5", "vrp8"):
+            raise ValueError(f"--vrp: {tok!r} is not <switch 1..4>=vrp5|vrp8")
+        out[int(k)] = v.strip()  # type: ignore[assignment]
+    return out
+
+
+def dumps_info(info: dict[str, Any]) -> str:
+    return json.dumps(info, sort_keys=True, separators=(",", ":"))

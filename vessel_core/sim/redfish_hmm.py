@@ -1,0 +1,360 @@
+"""The MM910's own Redfish service (fact sheet §3.2): Redfish 1.0.2 with the real limits.
+
+* ``/redfish/v1/Systems`` is empty; ``/Systems/Blade<N>`` answers **403**.
+* ``/Chassis`` lists ``1`` (the enclosure), ``Blade1``..``Blade24``, ``Swi1``..``Swi4``,
+  ``HMM1``, ``HMM2``; unpopulated ones are ``Absent``. ``/Chassis/Blade<N>/Power`` → **403**.
+* ``/AccountService/Accounts`` lists the HMM accounts; root is ``/Accounts/2``
+  (``/Accounts/1`` → 404).
+* Managers ``HMM1``/``HMM2`` with EthernetInterfaces (``StaticEth0``), SerialInterfaces,
+  NetworkProtocol, LogServices. Registries: Base, HMM, HMMEvents.
+"""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from aiohttp import web
+
+from vessel_core.sim.redfish_common import (
+    RedfishError, RfSessions, collection, common_routes, json_response, ref, registries,
+    session_routes,
+)
+
+if TYPE_CHECKING:
+    from vessel_core.sim.emulator import Emulator
+
+HMM_BLADE_IDS = 24
+NAMESPACES = [
+    "ServiceRoot.v1_1_0", "ComputerSystemCollection", "ChassisCollection", "Chassis.v1_0_0",
+    "Power.v1_0_0", "Thermal.v1_0_0", "ManagerCollection", "Manager.v1_0_0",
+    "EthernetInterfaceCollection", "EthernetInterface.v1_0_0", "SerialInterfaceCollection",
+    "ManagerNetworkProtocol.v1_0_0", "LogServiceCollection", "AccountService.v1_0_0",
+    "ManagerAccountCollection", "ManagerAccount.v1_0_0", "SessionService.v1_0_0",
+    "SessionCollection", "Session.v1_0_0", "EventService.v1_0_0", "EventDestinationCollection",
+    "TaskService.v1_0_0", "TaskCollection", "UpdateService.v1_1_0", "SoftwareInventoryCollection",
+    "SoftwareInventory.v1_0_0", "MessageRegistryFileCollection", "MessageRegistryFile.v1_0_0",
+    "Resource", "Resource.v1_0_0",
+]
+
+
+def _status(present: bool, health: str = "OK") -> dict[str, str]:
+    return {"State": "Enabled", "Health": health} if present else {"State": "Absent"}
+
+
+def build_app_routes(emulator: "Emulator", sessions: RfSessions) -> list[web.RouteDef]:
+    st = lambda: emulator.state  # noqa: E731
+    reg_ref, reg_routes = registries(["Base", "HMM", "HMMEvents"])
+
+    def root() -> dict[str, Any]:
+        return {
+            "@odata.id": "/redfish/v1/", "@odata.type": "#ServiceRoot.v1_1_0.ServiceRoot",
+            "Id": "RootService", "Name": "Root Service", "RedfishVersion": "1.0.2",
+            "UUID": _mm_uuid(emulator),
+            "Systems": ref("/redfish/v1/Systems"), "Chassis": ref("/redfish/v1/Chassis"),
+            "Managers": ref("/redfish/v1/Managers"), "Tasks": ref("/redfish/v1/TaskService"),
+            "SessionService": ref("/redfish/v1/SessionService"),
+            "AccountService": ref("/redfish/v1/AccountService"),
+            "EventService": ref("/redfish/v1/EventService"),
+            "UpdateService": ref("/redfish/v1/UpdateService"),
+            "Registries": reg_ref(),
+            "Links": {"Sessions": ref("/redfish/v1/SessionService/Sessions")},
+        }
+
+    async def systems(request: web.Request) -> web.StreamResponse:
+        return json_response(collection("/redfish/v1/Systems",
+                                        "ComputerSystemCollection.ComputerSystemCollection",
+                                        "Computer System Collection", []))
+
+    async def forbidden(request: web.Request) -> web.StreamResponse:
+        raise RedfishError(403, "Base.1.0.InsufficientPrivilege",
+                           "There are insufficient privileges for the account or credentials "
+                           "associated with the current session to perform the requested operation.")
+
+    async def system_one(request: web.Request) -> web.StreamResponse:
+        if request.match_info["sid"].startswith("Blade"):
+            return await forbidden(request)
+        raise web.HTTPNotFound()
+
+    def chassis_ids() -> list[str]:
+        return (["1"] + [f"Blade{n}" for n in range(1, HMM_BLADE_IDS + 1)]
+                + [f"Swi{n}" for n in range(1, 5)] + ["HMM1", "HMM2"])
+
+    async def chassis_coll(request: web.Request) -> web.StreamResponse:
+        return json_response(collection("/redfish/v1/Chassis", "ChassisCollection.ChassisCollection",
+                                        "Chassis Collection",
+                                        [f"/redfish/v1/Chassis/{c}" for c in chassis_ids()]))
+
+    def chassis_doc(cid: str) -> dict[str, Any] | None:
+        s = st()
+        base = {"@odata.id": f"/redfish/v1/Chassis/{cid}", "@odata.type": "#Chassis.v1_0_0.Chassis",
+                "Id": cid, "Manufacturer": "Huawei",
+                "Links": {"ContainedBy": ref("/redfish/v1/Chassis/1")}}
+        if cid == "1":
+            return {**base, "Name": "E9000", "ChassisType": "Enclosure", "Model": "E9000",
+                    "SerialNumber": s.chassis.serial_number, "PartNumber": s.chassis.part_number,
+                    "AssetTag": s.chassis.asset_tag, "Status": _status(True, _enclosure_health(emulator)),
+                    "Power": ref("/redfish/v1/Chassis/1/Power"),
+                    "Thermal": ref("/redfish/v1/Chassis/1/Thermal"),
+                    "Links": {"ManagedBy": [ref("/redfish/v1/Managers/HMM1"),
+                                            ref("/redfish/v1/Managers/HMM2")]}}
+        if cid.startswith("Blade") and cid[5:].isdigit() and 1 <= int(cid[5:]) <= HMM_BLADE_IDS:
+            b = s.blades.get(int(cid[5:]))
+            present = b is not None and b.present
+            doc = {**base, "Name": cid, "ChassisType": "Blade", "Status": _status(present)}
+            if present and b is not None:
+                doc.update(Model=b.model, SerialNumber=b.serial_number, PartNumber=b.part_number,
+                           PowerState=b.power_state,
+                           Status=_status(True, "Critical" if b.bricked else b.health))
+            return doc
+        if cid.startswith("Swi") and cid[3:] in ("1", "2", "3", "4"):
+            sw = s.switches[int(cid[3:])]
+            doc = {**base, "Name": cid, "ChassisType": "Module", "Status": _status(sw.present)}
+            if sw.present:
+                doc.update(Model=sw.model, SerialNumber=sw.serial_number, PowerState=sw.power_state,
+                           Status=_status(True, sw.health))
+            return doc
+        if cid in ("HMM1", "HMM2"):
+            mm = s.mms[int(cid[3])]
+            return {**base, "Name": cid, "ChassisType": "Module", "Model": "MM910",
+                    "SerialNumber": mm.serial_number, "Status": _status(mm.present, mm.health)}
+        return None
+
+    async def chassis_one(request: web.Request) -> web.StreamResponse:
+        doc = chassis_doc(request.match_info["cid"])
+        if doc is None:
+            raise web.HTTPNotFound()
+        return json_response(doc)
+
+    async def chassis_power(request: web.Request) -> web.StreamResponse:
+        cid = request.match_info["cid"]
+        if cid != "1":
+            if cid.startswith("Blade") or chassis_doc(cid) is not None:
+                return await forbidden(request)
+            raise web.HTTPNotFound()
+        s = st()
+        supplies = [{"@odata.id": f"/redfish/v1/Chassis/1/Power#/PowerSupplies/{i}",
+                     "MemberId": str(p.slot), "Name": f"PSU{p.slot}", "Model": p.model,
+                     "PowerCapacityWatts": p.rated_w, "LastPowerOutputWatts": p.output_w,
+                     "Status": _status(p.present, p.health)}
+                    for i, p in enumerate(s.psus.values())]
+        total = sum(p.output_w for p in s.psus.values())
+        pc = s.power_capping
+        return json_response({
+            "@odata.id": "/redfish/v1/Chassis/1/Power", "@odata.type": "#Power.v1_0_0.Power",
+            "Id": "Power", "Name": "Power",
+            "PowerControl": [{"@odata.id": "/redfish/v1/Chassis/1/Power#/PowerControl/0",
+                              "MemberId": "0", "Name": "Chassis Power Control",
+                              "PowerConsumedWatts": total,
+                              "PowerLimit": {"LimitInWatts": pc.limit_w if pc.enabled else None,
+                                             "LimitException": "HardPowerOff" if pc.failure_action == "poweroff" else "NoAction"}}],
+            "PowerSupplies": supplies})
+
+    async def chassis_thermal(request: web.Request) -> web.StreamResponse:
+        cid = request.match_info["cid"]
+        if cid != "1":
+            if chassis_doc(cid) is not None:
+                return await forbidden(request)
+            raise web.HTTPNotFound()
+        fans = [{"@odata.id": f"/redfish/v1/Chassis/1/Thermal#/Fans/{i}", "MemberId": str(f.slot),
+                 "FanName": f"Fan{f.slot}", "Reading": f.speed_rpm, "ReadingUnits": "RPM",
+                 "Status": _status(f.present, f.health)}
+                for i, f in enumerate(st().fans.values())]
+        return json_response({"@odata.id": "/redfish/v1/Chassis/1/Thermal",
+                              "@odata.type": "#Thermal.v1_0_0.Thermal", "Id": "Thermal",
+                              "Name": "Thermal", "Fans": fans})
+
+    async def managers(request: web.Request) -> web.StreamResponse:
+        return json_response(collection("/redfish/v1/Managers", "ManagerCollection.ManagerCollection",
+                                        "Manager Collection",
+                                        ["/redfish/v1/Managers/HMM1", "/redfish/v1/Managers/HMM2"]))
+
+    def mm_of(request: web.Request):  # type: ignore[no-untyped-def]
+        mid = request.match_info["mid"]
+        if mid not in ("HMM1", "HMM2"):
+            raise web.HTTPNotFound()
+        return mid, st().mms[int(mid[3])]
+
+    async def manager_one(request: web.Request) -> web.StreamResponse:
+        mid, mm = mm_of(request)
+        base = f"/redfish/v1/Managers/{mid}"
+        return json_response({
+            "@odata.id": base, "@odata.type": "#Manager.v1_0_0.Manager", "Id": mid, "Name": mid,
+            "ManagerType": "EnclosureManager", "Model": "MM910",
+            "FirmwareVersion": mm.firmware.software.split(")")[-1],
+            "UUID": _mm_uuid(emulator, mm.slot), "Status": _status(mm.present, mm.health),
+            "EthernetInterfaces": ref(f"{base}/EthernetInterfaces"),
+            "SerialInterfaces": ref(f"{base}/SerialInterfaces"),
+            "NetworkProtocol": ref(f"{base}/NetworkProtocol"),
+            "LogServices": ref(f"{base}/LogServices"),
+            "Links": {"ManagerForChassis": [ref("/redfish/v1/Chassis/1")]},
+            "Oem": {"Huawei": {"ActiveStatus": "Active" if mm.active else "Standby"}}})
+
+    async def manager_eths(request: web.Request) -> web.StreamResponse:
+        mid, _ = mm_of(request)
+        base = f"/redfish/v1/Managers/{mid}/EthernetInterfaces"
+        return json_response(collection(base, "EthernetInterfaceCollection.EthernetInterfaceCollection",
+                                        "Ethernet Interface Collection", [f"{base}/StaticEth0"]))
+
+    async def manager_eth(request: web.Request) -> web.StreamResponse:
+        mid, mm = mm_of(request)
+        if request.match_info["eid"] != "StaticEth0":
+            raise web.HTTPNotFound()
+        ip = st().network.hmm_static.get(mid)
+        return json_response({
+            "@odata.id": f"/redfish/v1/Managers/{mid}/EthernetInterfaces/StaticEth0",
+            "@odata.type": "#EthernetInterface.v1_0_0.EthernetInterface", "Id": "StaticEth0",
+            "Name": "eth0", "Status": _status(True),
+            "IPv4Addresses": [{"Address": ip.ip if ip else mm.eth0_ip,
+                               "SubnetMask": ip.mask if ip else "255.255.255.0",
+                               "Gateway": ip.gateway if ip else "", "AddressOrigin": "Static"}]})
+
+    async def manager_serials(request: web.Request) -> web.StreamResponse:
+        mid, _ = mm_of(request)
+        return json_response(collection(f"/redfish/v1/Managers/{mid}/SerialInterfaces",
+                                        "SerialInterfaceCollection.SerialInterfaceCollection",
+                                        "Serial Interface Collection", []))
+
+    async def manager_logs(request: web.Request) -> web.StreamResponse:
+        mid, _ = mm_of(request)
+        return json_response(collection(f"/redfish/v1/Managers/{mid}/LogServices",
+                                        "LogServiceCollection.LogServiceCollection",
+                                        "Log Service Collection", []))
+
+    async def manager_proto(request: web.Request) -> web.StreamResponse:
+        mid, _ = mm_of(request)
+        return json_response({
+            "@odata.id": f"/redfish/v1/Managers/{mid}/NetworkProtocol",
+            "@odata.type": "#ManagerNetworkProtocol.v1_0_0.ManagerNetworkProtocol",
+            "Id": "NetworkProtocol", "Name": "Manager Network Protocol",
+            "HostName": f"hmm{mid[3]}", "Status": _status(True),
+            "HTTP": {"ProtocolEnabled": True, "Port": 80},
+            "HTTPS": {"ProtocolEnabled": True, "Port": 443},
+            "SSH": {"ProtocolEnabled": True, "Port": 22},
+            "Telnet": {"ProtocolEnabled": False, "Port": 23},
+            "SNMP": {"ProtocolEnabled": False, "Port": 161},
+            "IPMI": {"ProtocolEnabled": True, "Port": 623},
+            "NTP": {"ProtocolEnabled": st().ntp.enabled}})
+
+    async def account_service(request: web.Request) -> web.StreamResponse:
+        return json_response({
+            "@odata.id": "/redfish/v1/AccountService",
+            "@odata.type": "#AccountService.v1_0_0.AccountService", "Id": "AccountService",
+            "Name": "Account Service", "ServiceEnabled": True, "Status": _status(True),
+            "MinPasswordLength": 8, "MaxPasswordLength": 20,
+            "Accounts": ref("/redfish/v1/AccountService/Accounts")})
+
+    async def accounts(request: web.Request) -> web.StreamResponse:
+        return json_response(collection("/redfish/v1/AccountService/Accounts",
+                                        "ManagerAccountCollection.ManagerAccountCollection",
+                                        "Accounts Collection",
+                                        [f"/redfish/v1/AccountService/Accounts/{a.id}"
+                                         for a in st().accounts]))
+
+    async def account_one(request: web.Request) -> web.StreamResponse:
+        aid = request.match_info["aid"]
+        a = next((a for a in st().accounts if str(a.id) == aid), None)
+        if a is None:
+            raise web.HTTPNotFound()
+        return json_response({
+            "@odata.id": f"/redfish/v1/AccountService/Accounts/{a.id}",
+            "@odata.type": "#ManagerAccount.v1_0_0.ManagerAccount", "Id": str(a.id),
+            "Name": "User Account", "UserName": a.username, "RoleId": a.role if a.role != "Commonuser" else "ReadOnly",
+            "Enabled": a.enabled, "Locked": a.locked, "Password": None,
+            "Oem": {"Huawei": {"UserInterfaces": a.interfaces, "UserDomain": "superdomain"}}})
+
+    async def event_service(request: web.Request) -> web.StreamResponse:
+        return json_response({
+            "@odata.id": "/redfish/v1/EventService", "@odata.type": "#EventService.v1_0_0.EventService",
+            "Id": "EventService", "Name": "Event Service", "ServiceEnabled": False,
+            "Status": _status(True), "DeliveryRetryAttempts": 3, "DeliveryRetryIntervalSeconds": 60,
+            "EventTypesForSubscription": ["Alert"],
+            "Subscriptions": ref("/redfish/v1/EventService/Subscriptions")})
+
+    async def subscriptions(request: web.Request) -> web.StreamResponse:
+        return json_response(collection("/redfish/v1/EventService/Subscriptions",
+                                        "EventDestinationCollection.EventDestinationCollection",
+                                        "Event Subscriptions Collection", []))
+
+    async def task_service(request: web.Request) -> web.StreamResponse:
+        return json_response({
+            "@odata.id": "/redfish/v1/TaskService", "@odata.type": "#TaskService.v1_0_0.TaskService",
+            "Id": "TaskService", "Name": "Task Service", "ServiceEnabled": True,
+            "CompletedTaskOverWritePolicy": "Oldest", "LifeCycleEventOnTaskStateChange": False,
+            "Status": _status(True), "Tasks": ref("/redfish/v1/TaskService/Tasks")})
+
+    async def tasks(request: web.Request) -> web.StreamResponse:
+        return json_response(collection("/redfish/v1/TaskService/Tasks", "TaskCollection.TaskCollection",
+                                        "Task Collection", []))
+
+    def fw_items() -> dict[str, str]:
+        s = st()
+        return {"ActiveHMM": s.active_mm().firmware.software.split(")")[-1],
+                "StandbyHMM": s.standby_mm().firmware.software.split(")")[-1]}
+
+    async def update_service(request: web.Request) -> web.StreamResponse:
+        return json_response({
+            "@odata.id": "/redfish/v1/UpdateService", "@odata.type": "#UpdateService.v1_1_0.UpdateService",
+            "Id": "UpdateService", "Name": "Update Service", "ServiceEnabled": True,
+            "Status": _status(True),
+            "FirmwareInventory": ref("/redfish/v1/UpdateService/FirmwareInventory")})
+
+    async def fw_inventory(request: web.Request) -> web.StreamResponse:
+        base = "/redfish/v1/UpdateService/FirmwareInventory"
+        return json_response(collection(base, "SoftwareInventoryCollection.SoftwareInventoryCollection",
+                                        "Firmware Inventory Collection",
+                                        [f"{base}/{k}" for k in fw_items()]))
+
+    async def fw_one(request: web.Request) -> web.StreamResponse:
+        fid = request.match_info["fid"]
+        items = fw_items()
+        if fid not in items:
+            raise web.HTTPNotFound()
+        return json_response({
+            "@odata.id": f"/redfish/v1/UpdateService/FirmwareInventory/{fid}",
+            "@odata.type": "#SoftwareInventory.v1_0_0.SoftwareInventory", "Id": fid, "Name": fid,
+            "Version": items[fid], "Updateable": True, "Status": _status(True)})
+
+    def check_pw(user: str, pw: str) -> bool:
+        return emulator.check_hmm_password(user, pw, "REDFISH")
+
+    r = [
+        web.get("/redfish/v1/Systems", systems),
+        web.route("*", "/redfish/v1/Systems/{sid}", system_one),
+        web.route("*", "/redfish/v1/Systems/{sid}/{rest:.*}", forbidden),
+        web.get("/redfish/v1/Chassis", chassis_coll),
+        web.get("/redfish/v1/Chassis/{cid}", chassis_one),
+        web.get("/redfish/v1/Chassis/{cid}/Power", chassis_power),
+        web.get("/redfish/v1/Chassis/{cid}/Thermal", chassis_thermal),
+        web.get("/redfish/v1/Managers", managers),
+        web.get("/redfish/v1/Managers/{mid}", manager_one),
+        web.get("/redfish/v1/Managers/{mid}/EthernetInterfaces", manager_eths),
+        web.get("/redfish/v1/Managers/{mid}/EthernetInterfaces/{eid}", manager_eth),
+        web.get("/redfish/v1/Managers/{mid}/SerialInterfaces", manager_serials),
+        web.get("/redfish/v1/Managers/{mid}/LogServices", manager_logs),
+        web.get("/redfish/v1/Managers/{mid}/NetworkProtocol", manager_proto),
+        web.get("/redfish/v1/AccountService", account_service),
+        web.get("/redfish/v1/AccountService/Accounts", accounts),
+        web.get("/redfish/v1/AccountService/Accounts/{aid}", account_one),
+        web.get("/redfish/v1/EventService", event_service),
+        web.get("/redfish/v1/EventService/Subscriptions", subscriptions),
+        web.get("/redfish/v1/TaskService", task_service),
+        web.get("/redfish/v1/TaskService/Tasks", tasks),
+        web.get("/redfish/v1/UpdateService", update_service),
+        web.get("/redfish/v1/UpdateService/FirmwareInventory", fw_inventory),
+        web.get("/redfish/v1/UpdateService/FirmwareInventory/{fid}", fw_one),
+    ]
+    r += reg_routes
+    r += common_routes(root, NAMESPACES)
+    r += session_routes(sessions, check_pw, lambda: emulator.faults.refuse_logins,
+                        lambda: emulator.faults.session_idle_timeout_s)
+    return r
+
+
+def _enclosure_health(emulator: "Emulator") -> str:
+    levels = [a.level for a in emulator.state.alarms if not a.cleared]
+    return "Critical" if 3 in levels else "Warning" if levels else "OK"
+
+
+def _mm_uuid(emulator: "Emulator", slot: int = 0) -> str:
+    import uuid
+
+    return str(uuid.uuid5(uuid.NAMESPACE_OID, f"vessel-hmm-{emulator.state.seed}-{slot}")).upper()
