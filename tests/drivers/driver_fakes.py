@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import json
 import re
+import secrets
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -126,7 +127,7 @@ class FakeRedfish:
         if len(self.sessions) >= self.max_sessions:
             return httpx.Response(503, json=_err("Base.1.0.SessionLimitExceeded",
                                                  "The session limit has been exceeded."))
-        sid = f"{next(self._ids):016X}"
+        sid = f"{next(self._ids):04X}{secrets.token_hex(6).upper()}"
         token = f"tok{sid.lower()}feedbeef"
         self.sessions[token] = sid
         loc = f"https://bmc.example/redfish/v1/SessionService/Sessions/{sid}"

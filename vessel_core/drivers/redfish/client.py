@@ -53,6 +53,33 @@ __all__ = ["RedfishClient", "RedfishResponse"]
 
 log = logging.getLogger(__name__)
 
+
+class _SessionIdFilter(logging.Filter):
+    """httpx logs every request URL at INFO; the logout URL holds the own session id. Mask
+    the ids of live sessions of this process in those records."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.ids: set[str] = set()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if self.ids and record.args:
+            args = record.args if isinstance(record.args, tuple) else (record.args,)
+            new = []
+            for a in args:
+                text = str(a)
+                if any(i in text for i in self.ids):
+                    for i in self.ids:
+                        text = text.replace(i, "***")
+                    a = text
+                new.append(a)
+            record.args = tuple(new)
+        return True
+
+
+_SESSION_IDS = _SessionIdFilter()
+logging.getLogger("httpx").addFilter(_SESSION_IDS)
+
 M = TypeVar("M", bound=Resource)
 
 SESSIONS_PATH = "/redfish/v1/SessionService/Sessions"
@@ -171,10 +198,15 @@ class RedfishClient:
                 except httpx.HTTPError as exc:
                     log.debug("redfish logout %s failed: %s", self.target, type(exc).__name__)
         finally:
-            self._token = None
-            self._session_uri = None
+            self._forget_session()
             self._active = None
             await self._http.aclose()
+
+    def _forget_session(self) -> None:
+        if self._session_id:
+            _SESSION_IDS.ids.discard(self._session_id)
+        self._token = None
+        self._session_uri = None
 
     # ------------------------------------------------------------------ auth
     def _auth_headers(self) -> dict[str, str]:
@@ -236,6 +268,8 @@ class RedfishClient:
                             operation=op)
         self._token = token
         self._session_uri = _path_of(location) if location else None
+        if self._session_id:
+            _SESSION_IDS.ids.add(self._session_id)
         self._active = "session"
         self._generation += 1
 
@@ -244,8 +278,7 @@ class RedfishClient:
             if self._generation != seen_generation:
                 return  # another caller already re-logged in
             log.info("redfish %s: session expired; logging in again", self.target)
-            self._token = None
-            self._session_uri = None
+            self._forget_session()
             self._active = None
             await self._login_locked()
 
