@@ -5,12 +5,11 @@
 """
 from __future__ import annotations
 
-import asyncssh
 import pytest
 
 from vessel_core.sim.faults import Faults
 from vessel_core.sim.ssh import start_ssh, start_switch_ssh
-from vessel_core.sim.state import DEFAULT_PASSWORD, build_state
+from vessel_core.sim.state import build_state
 from vessel_core.sim.timing import Timing
 
 
@@ -24,9 +23,6 @@ class FakeEmulator:
 
     def changed(self) -> None:
         self.changes += 1
-
-
-PASSWORD = DEFAULT_PASSWORD
 
 
 @pytest.fixture
@@ -52,7 +48,3 @@ async def swi2(emulator):
     yield ep
     await ep.close()
 
-
-def connect(ep, username="root", password=PASSWORD):
-    return asyncssh.connect(ep.host, ep.port, username=username, password=password,
-                            known_hosts=None, client_keys=None)
