@@ -132,3 +132,21 @@ async def test_switch_via_hmm_hop(hmm_ep):
     async with VrpCli(2, path, timeout=10) as sw:
         await sw.configure(["vlan 330", "quit"])
         assert 330 in {v.vid for v in await sw.vlans()}
+
+
+async def test_swiconfexport_and_sftp_fetch(hmm_ep):
+    emu, ep = hmm_ep
+    async with HmmCli("127.0.0.1", port=ep.port, password=DEFAULT_PASSWORD,
+                      host_keys=HostKeyPolicy.pinned(ep.host_key_fingerprint), timeout=10) as hmm:
+        path = await hmm.swiconfexport(2)
+        assert path == "/tmp/exchange/swi2/swi2.tar.gz"
+        data = await hmm.fetch_file(path)
+        assert data[:2] == b"\x1f\x8b"  # gzip
+
+
+async def test_hmm_refused_logins(hmm_ep):
+    emu, ep = hmm_ep
+    emu.faults.refuse_logins = True
+    with pytest.raises(AuthError):
+        await HmmCli("127.0.0.1", port=ep.port, password=DEFAULT_PASSWORD, connect_timeout=5,
+                     host_keys=HostKeyPolicy.pinned(ep.host_key_fingerprint)).version()
