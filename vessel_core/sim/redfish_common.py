@@ -361,7 +361,8 @@ def registries(names: list[str]) -> tuple[Callable[[], dict[str, Any]], list[web
         return json_response({
             "@odata.id": f"{base}/{n}", "@odata.type": "#MessageRegistryFile.v1_0_0.MessageRegistryFile",
             "Id": n, "Name": f"{n} Message Registry File", "Languages": ["en"],
-            "Registry": f"{n}.1.0", "Location": [{"Language": "en",
-                                                   "Uri": f"/redfish/v1/RegistryStore/{n}.json"}]})
+            "Registry": f"{n}.1.0", "Location": [{
+                "Language": "en",
+                "PublicationUri": f"http://redfish.dmtf.org/registries/{n}.1.0.0.json"}]})
 
     return (lambda: ref(base)), [web.get(base, coll), web.get(base + "/{name}", one)]

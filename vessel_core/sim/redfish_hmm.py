@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 
 HMM_BLADE_IDS = 24
 NAMESPACES = [
-    "ServiceRoot.v1_1_0", "ComputerSystemCollection", "ChassisCollection", "Chassis.v1_0_0",
+    "ServiceRoot.v1_1_0", "ComputerSystemCollection", "ChassisCollection", "Chassis.v1_2_0",
     "Power.v1_0_0", "Thermal.v1_0_0", "ManagerCollection", "Manager.v1_0_0",
     "EthernetInterfaceCollection", "EthernetInterface.v1_0_0", "SerialInterfaceCollection",
     "ManagerNetworkProtocol.v1_0_0", "LogServiceCollection", "AccountService.v1_0_0",
@@ -85,7 +85,7 @@ def build_app_routes(emulator: "Emulator", sessions: RfSessions) -> list[web.Rou
 
     def chassis_doc(cid: str) -> dict[str, Any] | None:
         s = st()
-        base = {"@odata.id": f"/redfish/v1/Chassis/{cid}", "@odata.type": "#Chassis.v1_0_0.Chassis",
+        base = {"@odata.id": f"/redfish/v1/Chassis/{cid}", "@odata.type": "#Chassis.v1_2_0.Chassis",
                 "Id": cid, "Manufacturer": "Huawei",
                 "Links": {"ContainedBy": ref("/redfish/v1/Chassis/1")}}
         if cid == "1":
@@ -132,7 +132,7 @@ def build_app_routes(emulator: "Emulator", sessions: RfSessions) -> list[web.Rou
             raise web.HTTPNotFound()
         s = st()
         supplies = [{"@odata.id": f"/redfish/v1/Chassis/1/Power#/PowerSupplies/{i}",
-                     "MemberId": str(p.slot), "Name": f"PSU{p.slot}", "Model": p.model,
+                     "MemberId": str(i), "Name": f"PSU{p.slot}", "Model": p.model,
                      "PowerCapacityWatts": p.rated_w, "LastPowerOutputWatts": p.output_w,
                      "Status": _status(p.present, p.health)}
                     for i, p in enumerate(s.psus.values())]
@@ -154,8 +154,8 @@ def build_app_routes(emulator: "Emulator", sessions: RfSessions) -> list[web.Rou
             if chassis_doc(cid) is not None:
                 return await forbidden(request)
             raise web.HTTPNotFound()
-        fans = [{"@odata.id": f"/redfish/v1/Chassis/1/Thermal#/Fans/{i}", "MemberId": str(f.slot),
-                 "FanName": f"Fan{f.slot}", "Reading": f.speed_rpm, "ReadingUnits": "RPM",
+        fans = [{"@odata.id": f"/redfish/v1/Chassis/1/Thermal#/Fans/{i}", "MemberId": str(i),
+                 "FanName": f"Fan{f.slot}", "Reading": f.speed_rpm,
                  "Status": _status(f.present, f.health)}
                 for i, f in enumerate(st().fans.values())]
         return json_response({"@odata.id": "/redfish/v1/Chassis/1/Thermal",
@@ -231,8 +231,7 @@ def build_app_routes(emulator: "Emulator", sessions: RfSessions) -> list[web.Rou
             "SSH": {"ProtocolEnabled": True, "Port": 22},
             "Telnet": {"ProtocolEnabled": False, "Port": 23},
             "SNMP": {"ProtocolEnabled": False, "Port": 161},
-            "IPMI": {"ProtocolEnabled": True, "Port": 623},
-            "NTP": {"ProtocolEnabled": st().ntp.enabled}})
+            "IPMI": {"ProtocolEnabled": True, "Port": 623}})
 
     async def account_service(request: web.Request) -> web.StreamResponse:
         return json_response({

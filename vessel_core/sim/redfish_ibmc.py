@@ -151,9 +151,9 @@ class IbmcService:
             "WriteProtected": vm.write_protected,
             "Actions": {
                 "#VirtualMedia.InsertMedia": {"target": f"{base}/Actions/VirtualMedia.InsertMedia"},
-                "#VirtualMedia.EjectMedia": {"target": f"{base}/Actions/VirtualMedia.EjectMedia"},
-                "Oem": {"Huawei": {"#VirtualMedia.VmmControl": {
-                    "target": f"{base}/Oem/Huawei/Actions/VirtualMedia.VmmControl"}}}},
+                "#VirtualMedia.EjectMedia": {"target": f"{base}/Actions/VirtualMedia.EjectMedia"}},
+            "Oem": {"Huawei": {"Actions": {"#VirtualMedia.VmmControl": {
+                "target": f"{base}/Oem/Huawei/Actions/VirtualMedia.VmmControl"}}}},
         }
 
     def account_doc(self, a: Account) -> dict[str, Any]:
