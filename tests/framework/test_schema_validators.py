@@ -102,3 +102,28 @@ def test_composite_id_parsing():
         diags = Diagnostics()
         assert fmt.parse(bad, schema, diags) is None
         assert "<switch>/<vlan>" in diags[0].detail and bad in diags[0].detail
+
+
+def test_plan_modifiers_and_group_blocks():
+    from tfprovider.framework import GROUP, requires_replace_if, use_state_for_unknown
+
+    schema = Schema(
+        {
+            "id": Attribute(cty.String, computed=True, plan_modifiers=[use_state_for_unknown()]),
+            "gen": Attribute(cty.Number, computed=True),
+            "size": Attribute(cty.Number, required=True, plan_modifiers=[
+                requires_replace_if(lambda r: r.plan_value < r.state_value, "shrinking re-creates")
+            ]),
+        },
+        {"opts": Block(GROUP, {"x": Attribute(cty.String, optional=True)})},
+    )
+    assert schema.null_value() == {"id": None, "gen": None, "size": None, "opts": {"x": None}}
+    prior = {"id": "i", "gen": 1, "size": 10, "opts": {"x": None}}
+    cfg = {"id": None, "gen": None, "size": 20, "opts": {"x": None}}
+    diags = Diagnostics()
+    grow, replace = engine.plan(schema.block, prior, {**cfg, "id": "i", "gen": 1}, cfg, {}, diags)
+    assert grow["id"] == "i" and grow["gen"] == cty.UNKNOWN and replace == []
+    shrink, replace = engine.plan(schema.block, prior, {**cfg, "size": 5, "id": "i", "gen": 1}, {**cfg, "size": 5}, {}, diags)
+    assert [str(p) for p in replace] == ["size"]
+    same, replace = engine.plan(schema.block, prior, dict(prior), {**cfg, "size": 10}, {}, diags)
+    assert same == prior and replace == [] and not diags
