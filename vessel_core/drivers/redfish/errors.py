@@ -94,10 +94,12 @@ def error_for_response(response: httpx.Response, *, target: str | None, operatio
     cls: type[VesselError]
     if _has(ids, _SESSION_LIMIT_MARKERS):
         cls, text = SessionLimitError, "no free session slot on the service"
-    elif status == 401 or (login and status in (400, 403)) or _has(ids, _AUTH_MARKERS):
-        cls, text = AuthError, "authentication refused"
-    elif status == 403:
+    elif status == 403 and not login:
+        # Checked before the auth markers: the HMM answers 403 InsufficientPrivilege for
+        # paths it does not serve (/Systems/Blade<N>), which is not a credentials problem.
         cls, text = ForbiddenError, "access forbidden"
+    elif status in (401, 403) or (login and status == 400) or _has(ids, _AUTH_MARKERS):
+        cls, text = AuthError, "authentication refused"
     elif status == 404:
         cls, text = NotFoundError, "resource not found"
     elif status == 412:
