@@ -203,7 +203,6 @@ def auth_middleware(sessions: RfSessions, check_password: Callable[[str, str], b
             if user is None:
                 raise RedfishError(401, "Base.1.0.NoValidSession",
                                    "There is no valid session established with the implementation.")
-            request["rf_user"] = user
             return await handler(request)
         except RedfishError as err:
             hdrs = {"WWW-Authenticate": 'Basic realm="Redfish"'} if err.status == 401 else None
