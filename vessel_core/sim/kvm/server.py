@@ -40,13 +40,16 @@ CONNECT_ACCEPTED, CONNECT_BUSY, CONNECT_NO_BLADE, CONNECT_REFUSED = 0, 1, 2, 3
 _MAX_CLIENT_BUFFER = 1 << 16
 
 
-@dataclass
+@dataclass(repr=False)
 class Credential:
     user: str
     verifyvalue: int
     secretiv: bytes
     keys: SessionKeys
     expires: float
+
+    def __repr__(self) -> str:          # live credentials: never print them
+        return f"Credential(user={self.user!r}, expires={self.expires:.0f})"
 
 
 @dataclass
