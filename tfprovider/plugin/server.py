@@ -12,12 +12,11 @@ Start-up order matters (Terraform starts the provider 3-4 times per command):
 """
 from __future__ import annotations
 
-import asyncio
 import os
 import signal
 import socket
 import sys
-import tempfile
+import time
 from typing import Any, Callable, NoReturn, Sequence
 
 MAGIC_COOKIE_KEY = "TF_PLUGIN_MAGIC_COOKIE"
@@ -71,11 +70,32 @@ def _socket_dir(environ: dict[str, str] | os._Environ[str]) -> str:
     wanted = environ.get("PLUGIN_UNIX_SOCKET_DIR")
     if wanted:
         return wanted
-    tmp = tempfile.gettempdir()
+    tmp = _tempdir(environ)
     # sun_path is ~104-108 bytes; a long TMPDIR (macOS) would not fit
     if len(tmp) + 20 > SUN_PATH_LIMIT and os.path.isdir("/tmp"):
         return "/tmp"
     return tmp
+
+
+def _tempdir(environ: dict[str, str] | os._Environ[str]) -> str:
+    """tempfile.gettempdir() without importing tempfile (start-up time)."""
+    for name in ("TMPDIR", "TEMP", "TMP"):
+        value = environ.get(name)
+        if value and os.path.isdir(value):
+            return os.path.abspath(value)
+    return "/tmp" if os.path.isdir("/tmp") else os.getcwd()
+
+
+def _private_dir(parent: str) -> str:
+    """A fresh mode-0700 directory (tempfile.mkdtemp without the import)."""
+    for _ in range(100):
+        path = os.path.join(parent, f"vp{os.urandom(5).hex()}")
+        try:
+            os.mkdir(path, 0o700)
+        except FileExistsError:
+            continue
+        return path
+    raise PluginStartError(f"could not create a private directory in {parent}")
 
 
 def _socket_path(directory: str) -> str:
@@ -110,13 +130,19 @@ class PluginServer:
         self.socket_path: str | None = None
         # taken now: the parent may die while the server is still starting up
         self.parent_pid = os.getppid()
+        self.started = time.perf_counter()
+        self.handshake_at = 0.0
         self.network = ""
         self.address = ""
         self._stop_reason = ""
-        self._stopping: asyncio.Event | None = None
+        self._stopping: Any = None  # asyncio.Event once running
         self._servicer: Any = None
         self._paths: list[str] = []
         self._dirs: list[str] = []
+        self._identity: Any = None
+        self._prebound: socket.socket | None = None
+        self.client_cert = None if debug else (self.env.get("PLUGIN_CLIENT_CERT") or None)
+        self.use_unix = hasattr(socket, "AF_UNIX") and self.env.get(TRANSPORT_ENV, "").lower() != "tcp"
 
     # -- lifecycle ------------------------------------------------------------------------
     def request_stop(self, reason: str) -> None:
@@ -125,13 +151,62 @@ class PluginServer:
             self._stopping.set()
 
     async def run(self) -> int:
-        import grpc.aio
-        from concurrent.futures import ThreadPoolExecutor
+        import asyncio
 
         loop = asyncio.get_running_loop()
         self._stopping = asyncio.Event()
-        client_cert = None if self.debug else (self.env.get("PLUGIN_CLIENT_CERT") or None)
-        use_unix = hasattr(socket, "AF_UNIX") and self.env.get(TRANSPORT_ENV, "").lower() != "tcp"
+        self._install_signals(loop)
+        client_cert = self.client_cert
+        use_unix = self.use_unix
+        front = None
+        server = None
+        try:
+            if self._prebound is not None:
+                # AutoMTLS: the public socket is already listening and announced (see
+                # prebind_tls); connections wait in the kernel backlog, then the OpenSSL
+                # front holds them until the gRPC backend is serving.
+                from tfprovider.plugin.tlsfront import TLSFront, server_context
+
+                try:
+                    ctx = server_context(self._identity.key_pem, self._identity.cert_pem, client_cert)
+                except ValueError as exc:
+                    raise PluginStartError(str(exc)) from None
+                front = TLSFront(ctx)
+                await front.serve_socket(self._prebound, unix=self.network == "unix")
+                server, lazy = self._make_grpc_server()
+                backend = self._listen_backend(server)
+                self._register(lazy)
+                await server.start()
+                front.backend_ready(backend)
+            else:
+                # plaintext (debug mode, TF_DISABLE_PLUGIN_TLS): gRPC listens itself
+                server, lazy = self._make_grpc_server()
+                self._listen_plain(server, use_unix)
+                await server.start()
+                self._announce(None)
+                self._register(lazy)  # no await before this: no RPC can be dispatched earlier
+            watcher = None if self.debug else asyncio.ensure_future(self._watch_parent())
+            _log().debug("plugin server ready", extra={
+                "network": self.network, "address": self.address,
+                "handshake_ms": round((self.handshake_at - self.started) * 1000, 1),
+                "ready_ms": round((time.perf_counter() - self.started) * 1000, 1),
+            })
+            await self._stopping.wait()
+            _log().debug("plugin server stopping", extra={"reason": self._stop_reason})
+            if watcher is not None:
+                watcher.cancel()
+        finally:
+            if server is not None:
+                await server.stop(STOP_GRACE_SECONDS)
+            if front is not None:
+                await front.close()
+            await self._close_servicer()
+            self._cleanup()
+        return 0
+
+    def _make_grpc_server(self) -> tuple[Any, "_LazyHandlers"]:
+        import grpc.aio
+        from concurrent.futures import ThreadPoolExecutor
 
         lazy = _LazyHandlers()
         server = grpc.aio.server(
@@ -143,51 +218,21 @@ class PluginServer:
                 ("grpc.so_reuseport", 0),
             ],
         )
-        identity = None
-        front = None
-        try:
-            if client_cert:
-                from tfprovider.plugin.tls import generate_identity
-                from tfprovider.plugin.tlsfront import TLSFront, server_context
+        return server, lazy
 
-                identity = generate_identity()
-                try:
-                    ctx = server_context(identity.key_pem, identity.cert_pem, client_cert)
-                except ValueError as exc:
-                    raise PluginStartError(str(exc)) from None
-                backend = self._listen_backend(server, use_unix)
-                await server.start()
-                front = TLSFront(ctx, backend)
-                await self._listen_front(front, use_unix)
-            else:
-                self._listen_plain(server, use_unix)
-                await server.start()
-            self._announce(identity)
-            # nothing below awaits before the table is complete: no RPC can be dispatched
-            from tfprovider.plugin import services
+    def _register(self, lazy: "_LazyHandlers") -> None:
+        """Build the servicer and every handler (synchronously: the loop cannot interleave)."""
+        from tfprovider.plugin import services
 
-            forwarder = services.StdoutForwarder()
-            if not self.debug:
-                sys.stdout.flush()
-                sys.stdout = forwarder  # type: ignore[assignment]
-            self._servicer = self.servicer_factory()
-            lazy.table.update(services.build_handlers(
-                self._servicer, stopping=self._stopping, request_stop=self.request_stop, forwarder=forwarder,
-            ))
-            self._install_signals(loop)
-            watcher = None if self.debug else asyncio.ensure_future(self._watch_parent())
-            _log().debug("plugin server ready", extra={"network": self.network, "address": self.address})
-            await self._stopping.wait()
-            _log().debug("plugin server stopping", extra={"reason": self._stop_reason})
-            if watcher is not None:
-                watcher.cancel()
-            await server.stop(STOP_GRACE_SECONDS)
-            if front is not None:
-                await front.close()
-            await self._close_servicer()
-        finally:
-            self._cleanup()
-        return 0
+        assert self._stopping is not None
+        forwarder = services.StdoutForwarder()
+        if not self.debug:
+            sys.stdout.flush()
+            sys.stdout = forwarder  # type: ignore[assignment]
+        self._servicer = self.servicer_factory()
+        lazy.table.update(services.build_handlers(
+            self._servicer, stopping=self._stopping, request_stop=self.request_stop, forwarder=forwarder,
+        ))
 
     # -- listening ------------------------------------------------------------------------
     def _new_public_unix_path(self) -> str:
@@ -234,10 +279,10 @@ class PluginServer:
                 return
         raise self._no_port()
 
-    def _listen_backend(self, server: Any, use_unix: bool) -> tuple[str, str]:
+    def _listen_backend(self, server: Any) -> tuple[str, str]:
         """Plaintext gRPC on a private socket; the TLS front is the only way in."""
         if hasattr(socket, "AF_UNIX"):
-            private = tempfile.mkdtemp(prefix="vp", dir=_socket_dir(self.env))  # mode 0700
+            private = _private_dir(_socket_dir(self.env))
             self._dirs.append(private)
             path = os.path.join(private, "grpc")
             self._paths.append(path)
@@ -247,23 +292,43 @@ class PluginServer:
         bound = server.add_insecure_port("127.0.0.1:0")  # platforms without unix sockets
         return ("tcp", f"127.0.0.1:{bound}")
 
-    async def _listen_front(self, front: Any, use_unix: bool) -> None:
-        if use_unix:
+    def prebind_tls(self) -> None:
+        """AutoMTLS start-up before asyncio/ssl/gRPC are imported: key + certificate, the
+        public socket bound and listening, handshake line printed."""
+        from tfprovider.plugin.tls import generate_identity
+
+        self._identity = generate_identity()
+        if self.use_unix:
             path = self._new_public_unix_path()
-            with _umask(0o117 if self.env.get("PLUGIN_UNIX_SOCKET_GROUP") else 0o177):
-                await front.listen_unix(path)
-            self._secure_public_socket(path)
-            return
-        for port in self._port_range():
+            sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
             try:
-                await front.listen_tcp(port)
+                with _umask(0o117 if self.env.get("PLUGIN_UNIX_SOCKET_GROUP") else 0o177):
+                    sock.bind(path)
+                self._secure_public_socket(path)
+                sock.listen(64)
+            except BaseException:
+                sock.close()
+                raise
+        else:
+            sock = self._bind_tcp()
+        self._prebound = sock
+        self._announce(self._identity)
+
+    def _bind_tcp(self) -> socket.socket:
+        for port in self._port_range():
+            sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            try:
+                sock.bind(("127.0.0.1", port))
+                sock.listen(64)
             except OSError:
+                sock.close()
                 continue
             self.network, self.address = "tcp", f"127.0.0.1:{port}"
-            return
+            return sock
         raise self._no_port()
 
     def _announce(self, identity: Any) -> None:
+        self.handshake_at = time.perf_counter()
         if self.debug:
             print_reattach(self.provider_address, self.network, self.address, os.getpid())
             return
@@ -273,7 +338,7 @@ class PluginServer:
         sys.stdout.write("|".join(fields) + "\n")
         sys.stdout.flush()
 
-    def _install_signals(self, loop: asyncio.AbstractEventLoop) -> None:
+    def _install_signals(self, loop: Any) -> None:
         try:
             loop.add_signal_handler(signal.SIGTERM, self.request_stop, "SIGTERM")
             if self.debug:
@@ -282,6 +347,8 @@ class PluginServer:
             signal.signal(signal.SIGTERM, lambda *_: loop.call_soon_threadsafe(self.request_stop, "SIGTERM"))
 
     async def _watch_parent(self) -> None:
+        import asyncio
+
         parent = self.parent_pid
         while True:
             await asyncio.sleep(PARENT_POLL_SECONDS)
@@ -290,6 +357,8 @@ class PluginServer:
                 return
 
     async def _close_servicer(self) -> None:
+        import asyncio
+
         close = getattr(self._servicer, "aclose", None)
         if close is None:
             return
@@ -299,14 +368,19 @@ class PluginServer:
             _log().warning("provider close hook failed", exc_info=True)
 
     def _cleanup(self) -> None:
-        for path in self._paths:
+        """Remove sockets and private directories (idempotent)."""
+        if self._prebound is not None:
+            self._prebound.close()
+        paths, self._paths = self._paths, []
+        dirs, self._dirs = self._dirs, []
+        for path in paths:
             try:
                 os.unlink(path)
             except FileNotFoundError:
                 pass
             except OSError as exc:
                 _log().warning("could not remove plugin socket", extra={"path": path, "error": str(exc)})
-        for directory in self._dirs:
+        for directory in dirs:
             try:
                 os.rmdir(directory)
             except OSError:
@@ -386,6 +460,7 @@ def serve(
     ``argv`` defaults to ``sys.argv[1:]``; ``--debug`` serves without TLS and cookie check
     and prints a TF_REATTACH_PROVIDERS value keyed by ``provider_address``.
     """
+    started = time.perf_counter()
     parent_pid = os.getppid()
     args = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in args
@@ -397,18 +472,33 @@ def serve(
     unknown = [a for a in args if a != "--debug"]
     if unknown:
         _fail(f"unknown arguments {' '.join(unknown)!r}; the only option is --debug")
+    server = None
     try:
         if not debug:
             negotiate_protocol(os.environ)
+        server = PluginServer(servicer_factory, provider_address=provider_address, debug=debug)
+        server.parent_pid = parent_pid
+        server.started = started
+        if server.client_cert:
+            # until the event loop takes over, SIGTERM unwinds through the finally below
+            signal.signal(signal.SIGTERM, _early_sigterm)
+            server.prebind_tls()
         from tfprovider.plugin import log
 
         log.configure()
-        server = PluginServer(servicer_factory, provider_address=provider_address, debug=debug)
-        server.parent_pid = parent_pid
+        import asyncio
+
         code = asyncio.run(server.run())
     except PluginStartError as exc:
         _fail(f"provider failed to start: {exc}")
+    finally:
+        if server is not None:
+            server._cleanup()
     _exit(code)
+
+
+def _early_sigterm(signum: int, frame: Any) -> None:
+    raise SystemExit(0)
 
 
 def _exit(code: int) -> NoReturn:

@@ -15,7 +15,6 @@ from __future__ import annotations
 import asyncio
 import os
 import ssl
-import tempfile
 from typing import Any
 
 CHUNK = 1 << 16
@@ -46,6 +45,8 @@ def _load_chain_in_memory(ctx: ssl.SSLContext, pem: bytes) -> None:
         finally:
             os.close(fd)
         return
+    import tempfile
+
     with tempfile.TemporaryDirectory() as tmp:
         path = os.path.join(tmp, "k.pem")
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -57,21 +58,30 @@ def _load_chain_in_memory(ctx: ssl.SSLContext, pem: bytes) -> None:
 class TLSFront:
     """Accepts mTLS connections on the public address and splices them to the backend."""
 
-    def __init__(self, ctx: ssl.SSLContext, backend: tuple[str, str]):
+    def __init__(self, ctx: ssl.SSLContext):
         self.ctx = ctx
-        self.backend = backend  # ("unix", path) or ("tcp", "127.0.0.1:port")
+        self.backend: tuple[str, str] | None = None  # ("unix", path) or ("tcp", "127.0.0.1:port")
+        self._ready = asyncio.Event()
         self.server: asyncio.AbstractServer | None = None
         self._conns: set[asyncio.Task[Any]] = set()
 
-    async def listen_unix(self, path: str) -> None:
-        self.server = await asyncio.start_unix_server(self._accept, path=path, ssl=self.ctx,
-                                                      ssl_handshake_timeout=30)
+    def backend_ready(self, backend: tuple[str, str]) -> None:
+        """Start splicing accepted connections to ``backend`` (held until now)."""
+        self.backend = backend
+        self._ready.set()
 
-    async def listen_tcp(self, port: int) -> None:
-        self.server = await asyncio.start_server(self._accept, host="127.0.0.1", port=port, ssl=self.ctx,
-                                                 ssl_handshake_timeout=30, reuse_address=False)
+    async def serve_socket(self, sock: Any, *, unix: bool) -> None:
+        """Accept on an already bound and listening socket."""
+        if unix:
+            self.server = await asyncio.start_unix_server(self._accept, sock=sock, ssl=self.ctx,
+                                                          ssl_handshake_timeout=30)
+        else:
+            self.server = await asyncio.start_server(self._accept, sock=sock, ssl=self.ctx,
+                                                     ssl_handshake_timeout=30)
 
     async def _connect_backend(self) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+        await self._ready.wait()
+        assert self.backend is not None
         kind, where = self.backend
         if kind == "unix":
             return await asyncio.open_unix_connection(where)
@@ -84,7 +94,7 @@ class TLSFront:
         self._conns.add(task)
         try:
             b_reader, b_writer = await self._connect_backend()
-        except OSError:
+        except (OSError, asyncio.CancelledError):
             writer.close()
             self._conns.discard(task)
             return

@@ -1,0 +1,148 @@
+"""Provider start-up: median time from exec to the go-plugin handshake line.
+
+Terraform starts the provider 3 times per plan and 4 times per apply, so this is paid on
+every command. Runs the real entry point (console script ``terraform-provider-vessel``)
+with AutoMTLS on (PLUGIN_CLIENT_CERT = a fresh P-521 client certificate, as Terraform
+sends) and compares with ``python -c pass`` measured in the same run. Prints figures only.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import os
+import selectors
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+RUNS = 20
+COOKIE = ("TF_PLUGIN_MAGIC_COOKIE", "d602bf8f470bc67ca7faa0386276bbdd4330efaf76d1a219cb4d6991ca9872b2")
+
+
+def client_identity() -> tuple[bytes, bytes]:
+    """(key PEM, certificate PEM) shaped like the one Terraform sends (ECDSA P-521, SHA-512)."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+    key = ec.generate_private_key(ec.SECP521R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
+    now = dt.datetime.now(dt.timezone.utc)
+    cert = (
+        x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(seconds=30)).not_valid_after(now + dt.timedelta(days=1))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.CLIENT_AUTH, ExtendedKeyUsageOID.SERVER_AUTH]),
+                       critical=False)
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName("localhost")]), critical=False)
+        .sign(key, hashes.SHA512())
+    )
+    key_pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                serialization.NoEncryption())
+    return key_pem, cert.public_bytes(serialization.Encoding.PEM)
+
+
+def entry_point() -> list[str]:
+    script = Path(sys.executable).parent / "terraform-provider-vessel"
+    if script.exists():
+        return [str(script)]
+    found = shutil.which("terraform-provider-vessel")
+    return [found] if found else [sys.executable, "-m", "tfprovider.main"]
+
+
+def _server_cert_pem(line: bytes) -> bytes:
+    import base64
+    import textwrap
+
+    b64 = line.decode().strip().split("|")[5]
+    der = base64.b64decode(b64 + "=" * (-len(b64) % 4))
+    body = "\n".join(textwrap.wrap(base64.b64encode(der).decode(), 64))
+    return f"-----BEGIN CERTIFICATE-----\n{body}\n-----END CERTIFICATE-----\n".encode()
+
+
+def time_to_serving(cmd: list[str], env: dict[str, str], client: tuple[bytes, bytes]) -> tuple[float, float]:
+    """(exec -> handshake line, exec -> first RPC answered over mTLS: health check "plugin")."""
+    import grpc
+    from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(cmd, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                            stderr=subprocess.DEVNULL)
+    sel = selectors.DefaultSelector()
+    sel.register(proc.stdout, selectors.EVENT_READ)
+    buf = b""
+    try:
+        while b"\n" not in buf:
+            if not sel.select(60):
+                raise SystemExit("no handshake line within 60 s")
+            chunk = os.read(proc.stdout.fileno(), 4096)
+            if not chunk:
+                raise SystemExit(f"provider exited before the handshake (rc={proc.wait()})")
+            buf += chunk
+        handshake = time.perf_counter() - t0
+        if not buf.startswith(b"1|6|unix|"):
+            raise SystemExit(f"unexpected handshake line {buf[:80]!r}")
+        creds = grpc.ssl_channel_credentials(_server_cert_pem(buf), client[0], client[1])
+        target = "unix:" + buf.decode().split("|")[3]
+        with grpc.secure_channel(target, creds, options=[("grpc.ssl_target_name_override", "localhost")]) as ch:
+            status = health_pb2_grpc.HealthStub(ch).Check(health_pb2.HealthCheckRequest(service="plugin"),
+                                                         timeout=60, wait_for_ready=True).status
+        serving = time.perf_counter() - t0
+        if status != health_pb2.HealthCheckResponse.SERVING:
+            raise SystemExit(f"health status {status}")
+    finally:
+        sel.close()
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        proc.stdout.close()
+    return handshake, serving
+
+
+def time_to_exit(cmd: list[str]) -> float:
+    t0 = time.perf_counter()
+    subprocess.run(cmd, stdin=subprocess.DEVNULL, check=True)
+    return time.perf_counter() - t0
+
+
+def _fmt(values: list[float]) -> str:
+    return (f"median {statistics.median(values) * 1000:.1f} ms "
+            f"(min {min(values) * 1000:.1f}, max {max(values) * 1000:.1f})")
+
+
+def main() -> None:
+    client = client_identity()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TF_", "PLUGIN_"))}
+    env[COOKIE[0]] = COOKIE[1]
+    env["PLUGIN_PROTOCOL_VERSIONS"] = "5,6"
+    env["PLUGIN_CLIENT_CERT"] = client[1].decode()
+    cmd = entry_point()
+    baseline_cmd = [sys.executable, "-c", "pass"]
+    time_to_serving(cmd, env, client)  # warm the page cache and .pyc files
+    time_to_exit(baseline_cmd)
+    handshake, serving, baseline = [], [], []
+    for _ in range(RUNS):  # interleaved so both see the same machine load
+        h, s = time_to_serving(cmd, env, client)
+        handshake.append(h)
+        serving.append(s)
+        baseline.append(time_to_exit(baseline_cmd))
+    b_ms = statistics.median(baseline)
+    print(f"runs: {RUNS}, entry point: {Path(cmd[-1]).name}, AutoMTLS with a P-521 client certificate")
+    print(f"exec -> handshake line:            {_fmt(handshake)}")
+    print(f"exec -> first RPC answered (mTLS): {_fmt(serving)}")
+    print(f"python -c pass:                    {_fmt(baseline)}")
+    print(f"ratio handshake / python -c pass:  {statistics.median(handshake) / b_ms:.2f}x")
+    print(f"ratio first RPC / python -c pass:  {statistics.median(serving) / b_ms:.2f}x")
+
+
+if __name__ == "__main__":
+    main()
