@@ -15,7 +15,32 @@ def make_servicer():
     from tfprovider.protocol import tfplugin6_pb2 as pb
     from tfprovider.protocol import tfplugin6_pb2_grpc
 
+    import asyncio
+
+    in_flight = {"now": 0, "peak": 0}
+    crowd = asyncio.Event()
+
     class MiniProvider(tfplugin6_pb2_grpc.ProviderServicer):
+        async def GetMetadata(self, request, context):
+            print("stray output from provider code")  # must not reach go-plugin's stdout pipe
+            return pb.GetMetadata.Response()
+
+        async def ReadDataSource(self, request, context):
+            # concurrency probe: wait until CONCURRENCY_PROBE calls are in flight at once
+            wanted = int(request.type_name.rsplit("_", 1)[-1])
+            in_flight["now"] += 1
+            in_flight["peak"] = max(in_flight["peak"], in_flight["now"])
+            if in_flight["now"] >= wanted:
+                crowd.set()
+            try:
+                await asyncio.wait_for(crowd.wait(), 20)
+                summary = f"peak {in_flight['peak']}"
+            except asyncio.TimeoutError:
+                summary = f"timeout at {in_flight['now']} in flight"
+            finally:
+                in_flight["now"] -= 1
+            return pb.ReadDataSource.Response(diagnostics=[pb.Diagnostic(severity=pb.Diagnostic.WARNING, summary=summary)])
+
         async def GetProviderSchema(self, request, context):
             return pb.GetProviderSchema.Response(
                 provider=pb.Schema(block=pb.Schema.Block()),

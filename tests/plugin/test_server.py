@@ -132,7 +132,9 @@ def test_protocol_6_not_offered_fails_clearly(client_cert):
 def test_shutdown_rpc_exits_promptly_and_removes_socket(launch, client_cert):
     p = launch(client_cert)
     with mtls_channel(p, client_cert) as ch:
-        stdio = grpc_stdio_pb2_grpc.GRPCStdioStub(ch).StreamStdio(__import__("google.protobuf.empty_pb2").protobuf.empty_pb2.Empty())
+        from google.protobuf import empty_pb2
+
+        stdio = grpc_stdio_pb2_grpc.GRPCStdioStub(ch).StreamStdio(empty_pb2.Empty())
         t0 = time.monotonic()
         shutdown(ch)
         # go-plugin waits 2 s after Shutdown before killing ("plugin failed to exit gracefully")
@@ -254,3 +256,59 @@ def test_unimplemented_rpcs_answer_unimplemented(launch, client_cert):
             tfplugin6_pb2_grpc.ProviderStub(ch).GetResourceIdentitySchemas(
                 tfplugin6_pb2.GetResourceIdentitySchemas.Request(), timeout=10)
         assert err.value.code() == grpc.StatusCode.UNIMPLEMENTED
+
+
+def test_concurrent_rpcs_for_parallelism_10(launch, client_cert):
+    """Terraform's default -parallelism=10: ten RPCs must be in flight at the same time."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    p = launch(client_cert)
+    with mtls_channel(p, client_cert) as ch:
+        stub = tfplugin6_pb2_grpc.ProviderStub(ch)
+        req = tfplugin6_pb2.ReadDataSource.Request(type_name="vesseltest_probe_10")
+        with ThreadPoolExecutor(10) as pool:
+            results = list(pool.map(lambda _: stub.ReadDataSource(req, timeout=60), range(10)))
+    summaries = {r.diagnostics[0].summary for r in results}
+    assert summaries == {"peak 10"}, summaries
+
+
+def test_stdout_after_handshake_goes_to_stdio_stream(launch, client_cert):
+    from google.protobuf import empty_pb2
+
+    from tfprovider.protocol import grpc_stdio_pb2
+
+    p = launch(client_cert)
+    with mtls_channel(p, client_cert) as ch:
+        stream = grpc_stdio_pb2_grpc.GRPCStdioStub(ch).StreamStdio(empty_pb2.Empty(), timeout=30)
+        tfplugin6_pb2_grpc.ProviderStub(ch).GetMetadata(tfplugin6_pb2.GetMetadata.Request(), timeout=10)
+        first = next(stream)
+        assert first.channel == grpc_stdio_pb2.StdioData.STDOUT
+        assert b"stray output from provider code" in first.data
+        shutdown(ch)
+    assert p.wait(timeout=10) == 0
+    assert p.proc.stdout.read() == b""  # nothing after the handshake line on the real stdout
+
+
+def test_backend_socket_is_private_and_group_is_honoured(launch, client_cert, tmp_path):
+    sock_dir = tmp_path / "s"
+    sock_dir.mkdir()
+    gid = os.getgid()
+    env = plugin_env(client_cert, PLUGIN_UNIX_SOCKET_DIR=str(sock_dir), PLUGIN_UNIX_SOCKET_GROUP=str(gid))
+    p = launch(client_cert, env=env)
+    st = os.stat(p.address)
+    assert stat.S_IMODE(st.st_mode) == 0o660 and st.st_gid == gid
+    with mtls_channel(p, client_cert) as ch:  # the gRPC backend exists once it answers
+        assert health(ch) == health_pb2.HealthCheckResponse.SERVING
+    private = [e for e in sock_dir.iterdir() if e.is_dir()]
+    assert len(private) == 1 and stat.S_IMODE(private[0].stat().st_mode) == 0o700
+    p.proc.send_signal(signal.SIGTERM)
+    assert p.wait(timeout=10) == 0
+    assert list(sock_dir.iterdir()) == []  # public socket, private socket and directory removed
+
+
+def test_unknown_group_fails_clearly(client_cert, tmp_path):
+    env = plugin_env(client_cert, PLUGIN_UNIX_SOCKET_DIR=str(tmp_path), PLUGIN_UNIX_SOCKET_GROUP="no-such-group-x")
+    res = subprocess.run([sys.executable, str(MINI_PROVIDER)], env=env, capture_output=True, text=True, timeout=60)
+    assert res.returncode == 1 and res.stdout == ""
+    assert "PLUGIN_UNIX_SOCKET_GROUP" in res.stderr
+    assert list(tmp_path.iterdir()) == []
