@@ -127,3 +127,15 @@ async def test_kvm_page_requires_a_session(emu):
     async with httpx.AsyncClient(verify=False, follow_redirects=False) as c:
         r = await c.get(f"https://{host}:{port}/kvm.html", headers={"X-CSRF-Token": "nope"})
     assert r.status_code == 302 and "embed" not in r.text
+
+
+async def test_reused_web_session_bootstrap(emu, fast_timing):
+    from vessel_core.drivers.hmm_web.client import HmmWebClient
+    from vessel_core.drivers.kvm import WebClientBootstrap
+    from vessel_core.drivers.tls import TLSConfig
+
+    host, user, pw, port = _hmm(emu)
+    async with HmmWebClient(f"https://{host}:{port}", user, pw, tls=TLSConfig(insecure=True)) as web:
+        for slot in (1, 2):
+            f = await _shot(emu, slot, "oldrle", fast_timing, bootstrap=WebClientBootstrap(web, host))
+            assert np.array_equal(f.rgb, emu.kvm_server.framebuffer_rgb(slot))

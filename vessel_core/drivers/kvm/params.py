@@ -118,3 +118,22 @@ class HmmWebBootstrap:
             except VesselError:
                 pass
         return params_from_embed(embed, self.kvm_host, target=self.host)
+
+
+class WebClientBootstrap:
+    """Reuse an already logged-in :class:`~vessel_core.drivers.hmm_web.client.HmmWebClient`
+    (every fresh login takes one of the HMM's limited web-session slots)."""
+
+    def __init__(self, client: Any, kvm_host: str) -> None:
+        self._client = client
+        self.kvm_host = kvm_host
+
+    async def fetch(self) -> KvmSessionParams:
+        try:
+            embed = await self._client.kvm_params()
+        except KvmAuthError:
+            raise
+        except AuthError as exc:
+            raise KvmAuthError(exc.message, target=exc.target, operation=exc.operation,
+                               device_message=exc.device_message) from None
+        return params_from_embed(embed, self.kvm_host, target=self.kvm_host)
