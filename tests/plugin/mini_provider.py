@@ -12,6 +12,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 
 def make_servicer():
+    if os.environ.get("VESSELTEST_CRASH"):
+        raise RuntimeError("schema build failed")
     from tfprovider.protocol import tfplugin6_pb2 as pb
     from tfprovider.protocol import tfplugin6_pb2_grpc
 

@@ -312,3 +312,32 @@ def test_unknown_group_fails_clearly(client_cert, tmp_path):
     assert res.returncode == 1 and res.stdout == ""
     assert "PLUGIN_UNIX_SOCKET_GROUP" in res.stderr
     assert list(tmp_path.iterdir()) == []
+
+
+def test_plaintext_when_no_client_cert(launch):
+    """TF_DISABLE_PLUGIN_TLS: Terraform sends no PLUGIN_CLIENT_CERT and expects plaintext."""
+    p = launch(None)
+    assert len(p.fields) == 5 or p.fields[5] == "", p.line
+    assert p.fields[:3] == ["1", "6", "unix"]
+    with grpc.insecure_channel(p.target) as ch:
+        assert health(ch) == health_pb2.HealthCheckResponse.SERVING
+        shutdown(ch)
+    assert p.wait(timeout=10) == 0
+
+
+def test_garbage_client_cert_fails_before_handshake(tmp_path):
+    env = plugin_env(None, PLUGIN_CLIENT_CERT="not a certificate", PLUGIN_UNIX_SOCKET_DIR=str(tmp_path))
+    res = subprocess.run([sys.executable, str(MINI_PROVIDER)], env=env, capture_output=True, text=True, timeout=60)
+    assert res.returncode == 1 and res.stdout == ""
+    assert "PLUGIN_CLIENT_CERT" in res.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_servicer_factory_crash_is_reported_as_hclog_error(client_cert, tmp_path):
+    env = plugin_env(client_cert, VESSELTEST_CRASH="1", PLUGIN_UNIX_SOCKET_DIR=str(tmp_path))
+    res = subprocess.run([sys.executable, str(MINI_PROVIDER)], env=env, capture_output=True, text=True, timeout=60)
+    assert res.returncode == 1
+    assert res.stdout.startswith("1|6|unix|")  # it had announced itself already
+    errors = [json.loads(line) for line in res.stderr.splitlines() if line.startswith("{")]
+    assert any(e["@level"] == "error" and "schema build failed" in e["@message"] for e in errors), res.stderr
+    assert list(tmp_path.iterdir()) == []

@@ -297,6 +297,8 @@ class PluginServer:
         public socket bound and listening, handshake line printed."""
         from tfprovider.plugin.tls import generate_identity
 
+        if "-----BEGIN CERTIFICATE-----" not in (self.client_cert or ""):
+            raise PluginStartError("PLUGIN_CLIENT_CERT does not hold a PEM certificate")
         self._identity = generate_identity()
         if self.use_unix:
             path = self._new_public_unix_path()
@@ -491,6 +493,9 @@ def serve(
         code = asyncio.run(server.run())
     except PluginStartError as exc:
         _fail(f"provider failed to start: {exc}")
+    except Exception as exc:  # noqa: BLE001 - last resort: say why, in a line Terraform shows
+        _log().error("provider crashed: %s: %s", type(exc).__name__, exc, exc_info=True)
+        code = 1
     finally:
         if server is not None:
             server._cleanup()
