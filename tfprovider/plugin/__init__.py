@@ -6,18 +6,12 @@ Public API::
     serve(servicer_factory, provider_address="registry.terraform.io/popsolutions/vessel")
 
     from tfprovider.plugin.log import get_logger
+    log = get_logger("vlan", tf_resource_type="vessel_vlan")
 
-Importing this package is cheap; the server module is loaded on first use.
+Importing this package is cheap (no asyncio, gRPC or protobuf until ``serve`` runs).
 """
 from __future__ import annotations
 
-from typing import Any
+from tfprovider.plugin.server import DEFAULT_PROVIDER_ADDRESS, serve
 
-__all__ = ["serve"]
-
-
-def serve(servicer_factory: Any, **kwargs: Any) -> Any:
-    """See :func:`tfprovider.plugin.server.serve`."""
-    from tfprovider.plugin.server import serve as _serve
-
-    return _serve(servicer_factory, **kwargs)
+__all__ = ["DEFAULT_PROVIDER_ADDRESS", "serve"]
