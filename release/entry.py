@@ -1,0 +1,5 @@
+"""Entry script the bundlers freeze into ``terraform-provider-vessel_vX.Y.Z``."""
+from tfprovider.main import main
+
+if __name__ == "__main__":
+    main()
