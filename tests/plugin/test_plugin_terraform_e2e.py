@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import MINI_PROVIDER
+from plugin_helpers import MINI_PROVIDER
 
 ADDRESS = "registry.terraform.io/popsolutions/vesseltest"
 
