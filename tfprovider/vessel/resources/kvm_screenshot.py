@@ -334,4 +334,6 @@ def _diagnose(exc: VesselError, slot: int, hint: str, timeout: float, host: str,
         diags.add_error("Screenshot Failed", f"Capturing blade {slot} on {host} failed: {text}")
 
 
-__all__ = ["KvmScreenshot", "SCHEMA", "shared_web_client", "close_web_clients"]
+DATA_SOURCES = [KvmScreenshot]
+
+__all__ = ["KvmScreenshot", "DATA_SOURCES", "SCHEMA", "shared_web_client", "close_web_clients"]
