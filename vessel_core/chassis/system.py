@@ -1,0 +1,138 @@
+"""System Mgmt → Account / NTP / LDAP / Logs."""
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Literal
+
+from vessel_core.chassis._util import as_int, b01, flag, records, split_list
+from vessel_core.chassis.models import LdapSettings, NtpSettings, User
+from vessel_core.errors import NotFoundError, ValidationError
+
+if TYPE_CHECKING:
+    from vessel_core.chassis.core import Chassis
+
+ROLES = ("Administrator", "Operator", "ReadOnly", "Commonuser")
+_USERNAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,15}$")
+_TZ = re.compile(r"^GMT[+-]\d{1,2}(:\d{2})?$")
+LOGS = ("smmlog", "oplog", "secure", "faillog")
+
+
+class System:
+    def __init__(self, ch: "Chassis") -> None:
+        self._ch = ch
+
+    # ------------------------------------------------------------------ accounts
+    async def list_users(self) -> list[User]:
+        """HMM local accounts (ids as the web API's modify/delete verbs use them)."""
+        doc = await self._ch.web_read("userhandler.php", "getuserlist",
+                                      referer="system_manage.html")
+        self._ch.route("system.list_users", "web")
+        return [User(id=as_int(r.get("id"), 0) or 0, username=r.get("username", ""),
+                     role=r.get("role", ""), enabled=flag(r.get("enabled", "1")),
+                     locked=flag(r.get("locked", "0")), interfaces=split_list(r.get("interfaces")))
+                for r in records(doc, "user")]
+
+    async def get_user(self, username: str) -> User:
+        for u in await self.list_users():
+            if u.username == username:
+                return u
+        raise NotFoundError(f"no HMM user {username!r}", target=self._ch.target,
+                            operation="system.get_user")
+
+    async def create_user(self, username: str, password: str, role: str = "Operator") -> User:
+        if not _USERNAME.match(username):
+            raise ValidationError(f"username: {username!r} is not 1-16 letters, digits, _ . -",
+                                  operation="system.create_user")
+        _check_role(role, "system.create_user")
+        await self._ch.web_write("userhandler.php", "adduser",
+                                 {"username": username, "userpasswd": password, "role": role},
+                                 operation="userhandler.adduser", referer="system_manage.html")
+        self._ch.route("system.create_user", "web")
+        return await self.get_user(username)
+
+    async def update_user(self, username: str, *, password: str | None = None,
+                          role: str | None = None, enabled: bool | None = None) -> User:
+        user = await self.get_user(username)
+        if role is not None:
+            _check_role(role, "system.update_user")
+        await self._ch.web_write("userhandler.php", "modifyuser", {
+            "id": user.id, "userpasswd": password, "role": role,
+            "enabled": None if enabled is None else b01(enabled)},
+            operation="userhandler.modifyuser", referer="system_manage.html")
+        self._ch.route("system.update_user", "web")
+        return await self.get_user(username)
+
+    async def delete_user(self, username: str) -> None:
+        user = await self.get_user(username)
+        await self._ch.web_write("userhandler.php", "deluser", {"id": user.id},
+                                 operation="userhandler.deluser", referer="system_manage.html")
+        self._ch.route("system.delete_user", "web")
+
+    # ------------------------------------------------------------------ NTP
+    async def ntp(self) -> NtpSettings:
+        doc = await self._ch.web_read("ntphandler.php", "get", referer="system_manage_ntp.html")
+        self._ch.route("system.ntp", "web")
+        f = doc.fields
+        return NtpSettings(enabled=flag(f.get("enabled")),
+                           preferred_server=f.get("preferredserver", ""),
+                           alternate_server=f.get("alternateserver", ""),
+                           timezone=f.get("timezone", "GMT+0"),
+                           sync_interval_min=as_int(f.get("interval"), 60) or 60)
+
+    async def set_ntp(self, *, enabled: bool | None = None, preferred_server: str | None = None,
+                      alternate_server: str | None = None, timezone: str | None = None,
+                      sync_interval_min: int | None = None) -> NtpSettings:
+        if timezone is not None and not _TZ.match(timezone):
+            raise ValidationError(f"timezone: {timezone!r} is not GMT+H or GMT-H:MM",
+                                  operation="system.set_ntp")
+        if sync_interval_min is not None and not 1 <= sync_interval_min <= 1440:
+            raise ValidationError("sync_interval_min: must be 1..1440", operation="system.set_ntp")
+        await self._ch.web_write("ntphandler.php", "set", {
+            "enabled": None if enabled is None else b01(enabled),
+            "preferredserver": preferred_server, "alternateserver": alternate_server,
+            "timezone": timezone, "interval": sync_interval_min},
+            operation="ntphandler.set", referer="system_manage_ntp.html")
+        self._ch.route("system.set_ntp", "web")
+        return await self.ntp()
+
+    # ------------------------------------------------------------------ LDAP
+    async def ldap(self) -> LdapSettings:
+        doc = await self._ch.web_read("ldaphandler.php", "get", referer="system_manage.html")
+        self._ch.route("system.ldap", "web")
+        f = doc.fields
+        return LdapSettings(enabled=flag(f.get("enabled")), server=f.get("server", ""),
+                            port=as_int(f.get("port"), 389) or 389, domain=f.get("domain", ""),
+                            bind_dn=f.get("binddn", ""), user_group_dn=f.get("usergroupdn", ""),
+                            ssl=flag(f.get("ssl")))
+
+    async def set_ldap(self, *, enabled: bool | None = None, server: str | None = None,
+                       port: int | None = None, domain: str | None = None,
+                       bind_dn: str | None = None, bind_password: str | None = None,
+                       user_group_dn: str | None = None, ssl: bool | None = None) -> LdapSettings:
+        if port is not None and not 1 <= port <= 65535:
+            raise ValidationError(f"port: must be 1..65535, got {port}", operation="system.set_ldap")
+        await self._ch.web_write("ldaphandler.php", "set", {
+            "enabled": None if enabled is None else b01(enabled), "server": server, "port": port,
+            "domain": domain, "binddn": bind_dn, "bindpasswd": bind_password,
+            "usergroupdn": user_group_dn, "ssl": None if ssl is None else b01(ssl)},
+            operation="ldaphandler.set", referer="system_manage.html")
+        self._ch.route("system.set_ldap", "web")
+        return await self.ldap()
+
+    # ------------------------------------------------------------------ logs
+    async def log(self, kind: Literal["smmlog", "oplog", "secure", "faillog"] = "oplog",
+                  *, tail: bool = True) -> str:
+        """An HMM log over the SSH CLI (``reads <kind> [-t]``); only SSH offers it."""
+        if kind not in LOGS:
+            raise ValidationError(f"kind: expected one of {', '.join(LOGS)}, got {kind!r}",
+                                  operation="system.log")
+        cli = await self._ch.hmm_cli()
+        out = await cli.run(f"reads {kind}" + (" -t" if tail else ""))
+        self._ch.route("system.log", "ssh:hmm")
+        return out
+
+
+def _check_role(role: str, op: str) -> None:
+    if role not in ROLES:
+        raise ValidationError(f"role: expected one of {', '.join(ROLES)}, got {role!r}",
+                              operation=op)
