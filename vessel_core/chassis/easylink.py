@@ -1,11 +1,12 @@
 """easyLink → Switch Profile / NIC Profile (the web API's easyLink handler)."""
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Any
 
 from vessel_core.chassis._util import as_int, int_list, records, split_list
 from vessel_core.chassis.models import NicProfile, SwitchProfile
-from vessel_core.errors import NotFoundError
+from vessel_core.errors import NotFoundError, ValidationError
 
 if TYPE_CHECKING:
     from vessel_core.chassis.core import Chassis
@@ -40,6 +41,10 @@ class EasyLink:
         return _named(await self.list_switch_profiles(), name, "switch profile", self._ch)
 
     async def _put_switch(self, p: SwitchProfile, verb: str) -> SwitchProfile:
+        bad = [s for s in p.switches if not re.fullmatch(r"Swi[1-4]", s)]
+        if bad:
+            raise ValidationError(f"switches: {', '.join(map(repr, bad))} not Swi1..Swi4",
+                                  operation=f"easylink.{verb}")
         await self._ch.web_write("easylinkhandler.php", verb, {
             "name": p.name, "switches": ",".join(p.switches),
             "uplinkports": ",".join(p.uplink_ports), "vlans": ",".join(map(str, p.vlans)),

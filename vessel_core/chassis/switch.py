@@ -25,6 +25,13 @@ if TYPE_CHECKING:
 
 _IFNAME = re.compile(r"^(?:(?:10|25|40|100)?GE|Eth-Trunk|XGigabitEthernet|GigabitEthernet)"
                      r"\s?[\d/]+$")
+_RESET_L2 = {
+    "access": ["undo port default vlan"],
+    "trunk": ["undo port trunk allow-pass vlan all", "port trunk allow-pass vlan 1",
+              "undo port trunk pvid vlan"],
+    "hybrid": ["undo port hybrid vlan all", "port hybrid untagged vlan 1",
+               "undo port hybrid pvid vlan"],
+}
 _DESC = re.compile(r"^[\x21-\x7e][\x20-\x7e]{0,79}$")
 
 
@@ -206,7 +213,11 @@ class Switches:
             if link_type not in ("access", "trunk", "hybrid"):
                 raise ValidationError(f"link_type: expected access, trunk or hybrid, got "
                                       f"{link_type!r}", operation="switch.set_port")
-            lines.append(f"port link-type {link_type}")
+            current = (await self.port(slot, name)).link_type
+            if current != link_type:
+                # VRP refuses a new link type until the old one's VLAN settings are defaults
+                lines += _RESET_L2.get(current, [])
+                lines.append(f"port link-type {link_type}")
         if trunk_vlans is not None:
             ids = sorted({_check_vid(v, "switch.set_port") for v in trunk_vlans})
             lines.append("undo port trunk allow-pass vlan all")
