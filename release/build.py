@@ -116,7 +116,7 @@ def _nuitka(version: str, onefile: bool, work: Path) -> Path:
         raise BuildError("Nuitka is not installed: pip install nuitka") from None
     name = exe_name(version)
     cmd = [sys.executable, "-m", "nuitka", "--standalone", "--assume-yes-for-downloads",
-           "--output-dir", str(work), "--output-filename", name, "--quiet",
+           f"--output-dir={work}", f"--output-filename={name}", "--quiet",
            f"--jobs={os.cpu_count() or 1}"]
     if onefile:
         cmd.append("--onefile")
