@@ -21,6 +21,7 @@ from tfprovider.framework import (
     Schema,
     conflicts_with,
     duration,
+    in_range,
     parse_duration,
     regex,
 )
@@ -78,6 +79,22 @@ SCHEMA = Schema(
             cty.String, optional=True, validators=[duration()],
             description=f'Time limit for one request to the chassis (default "{DEFAULT_REQUEST_TIMEOUT}"). Env: `VESSEL_REQUEST_TIMEOUT`.',
         ),
+        "ssh_port": Attribute(
+            cty.Number, optional=True, validators=[in_range(1, 65535)],
+            description="TCP port of the HMM's SSH service (default 22); switch CLIs are reached through it. Env: `VESSEL_SSH_PORT`.",
+        ),
+        "switch_username": Attribute(
+            cty.String, optional=True,
+            description='User name of the CX310 switch CLIs (default "root"). Env: `VESSEL_SWITCH_USERNAME`.',
+        ),
+        "switch_password": Attribute(
+            cty.String, optional=True, sensitive=True,
+            description="Password of the CX310 switch CLIs (default: the HMM password). Env: `VESSEL_SWITCH_PASSWORD`.",
+        ),
+        "provider_alias": Attribute(
+            cty.String, optional=True,
+            description='Name recorded as the provider alias in audit records (default "vessel"); Terraform does not tell providers their alias. Env: `VESSEL_PROVIDER_ALIAS`.',
+        ),
         "watchdog_deadline": Attribute(
             cty.String, optional=True, validators=[duration()],
             description=f'How long the management plane may stay silent after a switch change before it is rolled back (default "{DEFAULT_WATCHDOG_DEADLINE}"). Env: `VESSEL_WATCHDOG_DEADLINE`.',
@@ -105,6 +122,12 @@ class VesselConfig:
     request_timeout: float = 60.0
     watchdog_deadline: float = 120.0
     terraform_version: str = ""
+    ssh_port: int = 22
+    switch_username: str = "root"
+    switch_password: str | None = field(default=None, repr=False)
+    provider_alias: str = "vessel"
+    #: per-process objects built lazily by the resources (switch sessions, envelope)
+    runtime: dict = field(default_factory=dict, repr=False, compare=False)
 
 
 def _bool(text: str) -> bool | None:
@@ -144,7 +167,14 @@ class VesselProvider(Provider):
             if v is None and _env(name) in self.environ:
                 text = self.environ[_env(name)]
                 source = _env(name)
-                if name == "insecure":
+                if name == "ssh_port":
+                    v = int(text) if text.strip().isdigit() else None
+                    if v is None or not 1 <= v <= 65535:
+                        diags.add_attribute_error(
+                            AttributePath().attr(name), "Invalid Environment Variable",
+                            f"{_env(name)}={text!r} is not a TCP port (1-65535).",
+                        )
+                elif name == "insecure":
                     v = _bool(text)
                     if v is None:
                         diags.add_attribute_error(
@@ -218,6 +248,10 @@ class VesselProvider(Provider):
             audit_log=val["audit_log"],
             request_timeout=timeouts["request_timeout"],
             watchdog_deadline=timeouts["watchdog_deadline"],
+            ssh_port=int(val["ssh_port"] or 22),
+            switch_username=val["switch_username"] or "root",
+            switch_password=val["switch_password"],
+            provider_alias=val["provider_alias"] or "vessel",
         )
 
 

@@ -1,0 +1,165 @@
+"""What the switch resources share: the per-process SwitchOps, schema pieces, conversions.
+
+Resources never speak CLI: they build :class:`vessel_core.switchops.Change` objects and read
+:class:`vessel_core.switchops.SwitchView` objects.
+"""
+from __future__ import annotations
+
+import os
+import re
+from typing import Any
+from urllib.parse import urlsplit
+
+from tfprovider import cty
+from tfprovider.cty import AttributePath
+from tfprovider.framework import Attribute, Diagnostics, in_range, one_of, regex, requires_replace, use_state_for_unknown
+from vessel_core.drivers.ssh import HostKeyPolicy
+from vessel_core.drivers.vrp import HmmHopPath, VrpCli
+from vessel_core.errors import VesselError
+from vessel_core.safety import AuditLog, Envelope, SnapshotStore, default_actor
+from vessel_core.switchops import (
+    DEFAULT_PORT,
+    LINK_TYPES,
+    PORT_RE,
+    PortState,
+    SwitchChangeError,
+    SwitchOps,
+)
+
+SWITCH_RE = r"[1-4][EX]"
+VLAN_ID = dict(validators=[in_range(1, 4094)])
+
+
+def switch_attr() -> Attribute:
+    return Attribute(cty.String, required=True, plan_modifiers=[requires_replace()],
+                     validators=[regex(SWITCH_RE, 'must be a switch module label such as "2X" or "3X"')],
+                     description='Switch module label as the HMM shows it: "2X", "3X" (or "1E", "4E").')
+
+
+def id_attr() -> Attribute:
+    return Attribute(cty.String, computed=True, plan_modifiers=[use_state_for_unknown()],
+                     description="`<switch>/<key>`, also the import ID.")
+
+
+def l2_attrs(what: str) -> dict[str, Attribute]:
+    """link_type / default_vlan / allowed_vlans / description, as on a port."""
+    return {
+        "link_type": Attribute(cty.String, optional=True, computed=True, default="access",
+                               validators=[one_of(*LINK_TYPES)],
+                               description=f"Link type of the {what}: access, trunk or hybrid (default access)."),
+        "default_vlan": Attribute(cty.Number, optional=True, computed=True, default=1, **VLAN_ID,
+                                  description="PVID: the access VLAN, or the untagged VLAN of a trunk/hybrid (default 1)."),
+        "allowed_vlans": Attribute(cty.Set(cty.Number), optional=True, computed=True, default=[],
+                                   validators=[_vlan_set],
+                                   description="Trunk: the exact allow-pass list (VLAN 1 only when listed). "
+                                               "Hybrid: the tagged VLANs. Must be empty for access. "
+                                               "`provider::vessel::vlan_range(\"10-20,30\")` builds it."),
+        "description": Attribute(cty.String, optional=True, validators=[_description],
+                                 description=f"Description of the {what} (null: none)."),
+    }
+
+
+def _vlan_set(values: Any) -> str | None:
+    bad = [v for v in values if not (isinstance(v, int) or float(v).is_integer()) or not 1 <= int(v) <= 4094]
+    if bad:
+        return f"VLAN ids must be whole numbers 1-4094, got {', '.join(str(b) for b in bad)}"
+    return None
+
+
+def _description(text: str) -> str | None:
+    if not text or text != text.strip() or not re.fullmatch(r"[\x20-\x7e]{1,80}", text):
+        return "must be 1-80 printable ASCII characters without leading or trailing spaces"
+    return None
+
+
+def validate_l2(config: Any, diags: Diagnostics) -> None:
+    t, pvid, allowed = config.get("link_type"), config.get("default_vlan"), config.get("allowed_vlans")
+    if not cty.is_known(t) or not cty.is_wholly_known(allowed):
+        return
+    if (t or "access") == "access" and allowed:
+        diags.add_attribute_error(AttributePath().attr("allowed_vlans"), "Invalid Attribute Combination",
+                                  "allowed_vlans must be empty when link_type is access (use default_vlan).")
+    if t == "hybrid" and cty.is_known(pvid) and allowed and int(pvid or 1) in {int(v) for v in allowed}:
+        diags.add_attribute_error(AttributePath().attr("allowed_vlans"), "Invalid Attribute Combination",
+                                  f"a hybrid port carries default_vlan {pvid} untagged; it cannot also be tagged "
+                                  "in allowed_vlans.")
+
+
+def port_state(obj: dict, *, enabled: bool = True) -> PortState:
+    return PortState(
+        link_type=obj.get("link_type") or "access",
+        default_vlan=int(obj.get("default_vlan") or 1),
+        allowed_vlans=frozenset(int(v) for v in (obj.get("allowed_vlans") or [])),
+        description=obj.get("description"),
+        enabled=enabled,
+    ).normal()
+
+
+def l2_values(st: PortState) -> dict[str, Any]:
+    return {
+        "link_type": st.link_type,
+        "default_vlan": st.default_vlan,
+        "allowed_vlans": sorted(st.allowed_vlans),
+        "description": st.description,
+    }
+
+
+def is_port_name(name: str) -> bool:
+    return bool(PORT_RE.match(name or ""))
+
+
+# ------------------------------------------------------------------------ per-process ops
+
+def _ssh_host(endpoint: str) -> str:
+    url = urlsplit(endpoint if "://" in endpoint else f"//{endpoint}")
+    return url.hostname or endpoint
+
+
+def switch_ops(cfg: Any) -> SwitchOps:
+    """The provider process's SwitchOps, built on first use from the provider settings."""
+    if cfg is None:
+        raise VesselError("the provider is not configured (its settings are not known yet)",
+                          operation="switch")
+    ops = cfg.runtime.get("switchops")
+    if ops is not None:
+        return ops
+    if cfg.ssh_host_key_fingerprint:
+        keys = HostKeyPolicy.pinned(cfg.ssh_host_key_fingerprint)
+    elif cfg.ssh_known_hosts:
+        keys = HostKeyPolicy.from_known_hosts(cfg.ssh_known_hosts)
+    else:
+        raise VesselError("switch resources reach the CX310 CLIs over the HMM's SSH service: set "
+                          "ssh_host_key_fingerprint or ssh_known_hosts in the provider block", operation="switch")
+    if not cfg.password:
+        raise VesselError("switch resources need the HMM password: set password (or VESSEL_PASSWORD)",
+                          operation="switch")
+    host = _ssh_host(cfg.endpoint)
+    connect_timeout = min(cfg.request_timeout, 15.0)
+
+    def connect(slot: int) -> VrpCli:
+        path = HmmHopPath(host, cfg.password, keys, switch_username=cfg.switch_username,
+                          switch_password=cfg.switch_password, hmm_username=cfg.username or "root",
+                          hmm_port=cfg.ssh_port)
+        return VrpCli(slot, path, timeout=cfg.request_timeout, connect_timeout=connect_timeout)
+
+    secrets = [s for s in (cfg.password, cfg.switch_password) if s]
+    envelope = Envelope(
+        SnapshotStore(cfg.snapshot_dir or os.path.join(".vessel", "snapshots")),
+        AuditLog(cfg.audit_log or os.path.join(".vessel", "audit.jsonl"), secrets=secrets),
+        default_actor(cfg.provider_alias),
+        watchdog_deadline=cfg.watchdog_deadline,
+        restore_timeout=max(cfg.watchdog_deadline * 2, 60.0),
+    )
+    ops = cfg.runtime["switchops"] = SwitchOps(connect, envelope)
+    return ops
+
+
+def error_to_diag(diags: Diagnostics, summary: str, exc: Exception) -> None:
+    detail = str(exc)
+    if isinstance(exc, SwitchChangeError) and exc.snapshot_id and exc.snapshot_id not in detail:
+        detail += f" (snapshot {exc.snapshot_id})"
+    diags.add_error(summary, detail)
+
+
+__all__ = ["DEFAULT_PORT", "error_to_diag", "id_attr", "is_port_name", "l2_attrs", "l2_values", "port_state",
+           "switch_attr", "switch_ops", "validate_l2"]
