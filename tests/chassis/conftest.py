@@ -11,6 +11,7 @@ import pytest_asyncio
 
 from vessel_core.chassis import Chassis
 from vessel_core.drivers.redfish import RetryPolicy
+from vessel_core.sim.ssh.server import runtime as sim_ssh_runtime
 from vessel_core.sim.testing import start_emulator
 
 PROFILES = ["legacy", "modern"]
@@ -28,6 +29,7 @@ def chassis_for(emu: Any, **kw: Any) -> Chassis:
     kw.setdefault("retry", FAST_RETRY)
     kw.setdefault("timeout", 15.0)
     kw.setdefault("read_cache_ttl", 30.0)
+    kw.setdefault("task_poll_interval", 0.05)
     return Chassis.connect(h["url"], h["username"], h["password"], ca_cert=emu.info["ca_cert"],
                            ssh_host_keys=ssh_fingerprint(emu), ssh_port=emu.info["ssh"]["port"],
                            ibmc_endpoints=emu.info["ibmc"], **kw)
@@ -37,6 +39,8 @@ def chassis_for(emu: Any, **kw: Any) -> Chassis:
 async def emulator(profile: str, **kw: Any) -> AsyncIterator[Any]:
     with tempfile.TemporaryDirectory(prefix="vessel-chassis-") as tmp:
         async with start_emulator(Path(tmp), profile=profile, vrp=dict(VRP_BY_SLOT), **kw) as emu:
+            # the real swiconfexport takes ~6 s; tests only need its outcome
+            sim_ssh_runtime(emu).swiconfexport_delay_s = 0.05
             yield emu
 
 

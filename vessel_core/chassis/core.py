@@ -71,7 +71,7 @@ class Chassis:
                  ibmc_endpoints: dict[int, IbmcEndpoint], switch_username: str,
                  switch_password: str | None, timeout: float, retry: RetryPolicy | None,
                  event_hooks: dict[str, list[Callable[..., Any]]] | None,
-                 read_cache_ttl: float) -> None:
+                 read_cache_ttl: float, task_poll_interval: float = 2.0) -> None:
         self.endpoint = endpoint
         self.target = urlsplit(endpoint).hostname or endpoint
         self._username = username
@@ -86,6 +86,7 @@ class Chassis:
         self._timeout = timeout
         self._retry = retry
         self._event_hooks = event_hooks
+        self._task_poll = task_poll_interval
         self._clients: dict[tuple[Any, ...], Any] = {}
         self._locks: dict[tuple[Any, ...], asyncio.Lock] = {}
         self._caps = Capabilities()
@@ -118,7 +119,7 @@ class Chassis:
                 switch_password: str | None = None, timeout: float = 30.0,
                 retry: RetryPolicy | None = None,
                 event_hooks: dict[str, list[Callable[..., Any]]] | None = None,
-                read_cache_ttl: float = 5.0) -> "Chassis":
+                read_cache_ttl: float = 5.0, task_poll_interval: float = 2.0) -> "Chassis":
         """Describe a chassis; nothing is opened until the first call needs it.
 
         Args:
@@ -130,6 +131,7 @@ class Chassis:
             ibmc_endpoints: slot → iBMC Redfish URL (or ``{"url", "username", "password"}``)
                 for blades whose iBMC is reachable; others are driven over the HMM CLI.
             read_cache_ttl: seconds a batched read (switch tables, blade list) is reused.
+            task_poll_interval: seconds between polls of a Redfish task (virtual media).
         """
         if not endpoint:
             raise ValidationError("endpoint is required", operation="connect")
@@ -156,7 +158,8 @@ class Chassis:
                    ssh_port=ssh_port, ssh_host_keys=_host_keys(ssh_host_keys),
                    ibmc_endpoints=ibmcs, switch_username=switch_username,
                    switch_password=switch_password, timeout=timeout, retry=retry,
-                   event_hooks=event_hooks, read_cache_ttl=read_cache_ttl)
+                   event_hooks=event_hooks, read_cache_ttl=read_cache_ttl,
+                   task_poll_interval=task_poll_interval)
 
     async def __aenter__(self) -> "Chassis":
         return self
@@ -232,7 +235,7 @@ class Chassis:
                                    target=f"blade{slot}", operation="ibmc redfish")
         return await self._client(("ibmc-redfish", slot), lambda: RedfishClient(
             ep.url, ep.username or self._username, ep.password or self._password,
-            target=f"blade{slot}", **self._http_kw()))
+            target=f"blade{slot}", task_poll_interval=self._task_poll, **self._http_kw()))
 
     async def vrp(self, slot: int) -> VrpCli:
         keys = self._require_ssh(f"swi{slot} cli")
