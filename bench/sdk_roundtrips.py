@@ -138,13 +138,84 @@ async def http_section(emu: Any, refreshes: int) -> None:
 
 
 # ======================================================================================
-# CLI SECTION (SSH: HMM CLI / VRP) — to be added here.
-# Add an ``async def cli_section(emu, refreshes) -> None`` that prints the number of CLI
-# commands (e.g. ``display vlan`` per switch) needed to read the VLAN state, in the same
-# row() format, and append it to SECTIONS below.
+# CLI SECTION (SSH: HMM CLI / VRP) and the facade's blade list, through vessel_core.chassis.
+# Commands are counted with the VRP session's ``commands_sent``; HTTP requests with the same
+# Meter as above, passed to the facade as event hooks.
 # ======================================================================================
 
-SECTIONS: list[Callable[[Any, int], Awaitable[None]]] = [http_section]
+def _facade(emu: Any, **kw: Any) -> Any:
+    from vessel_core.chassis import Chassis
+    hmm = emu.info["hmm"]
+    return Chassis.connect(hmm["url"], hmm["username"], hmm["password"],
+                           ca_cert=str(emu.ca_file), ssh_host_keys=emu._ssh.host_key_fingerprint,
+                           ssh_port=emu.info["ssh"]["port"], ibmc_endpoints=emu.info["ibmc"],
+                           **kw)
+
+
+async def cli_section(emu: Any, refreshes: int) -> None:
+    print("== CLI (VRP through the HMM): read every VLAN of one switch")
+    slot = 2
+    async with _facade(emu) as ch:
+        cli = await ch.vrp(slot)
+        await ch.switch.flavour(slot)                     # session open, prompt learnt
+        have = {v.vid for v in await ch.switch.vlans(slot)}
+        for target in (10, 200):
+            extra = [v for v in range(1000, 4000) if v not in have][: max(0, target - len(have))]
+            if extra:
+                await ch.switch.create_vlans(slot, extra)
+            have = {v.vid for v in await ch.switch.vlans(slot)}
+            counts, times = [], []
+            for _ in range(refreshes):
+                ch.switch.invalidate(slot)
+                n0, t0 = cli.commands_sent, time.perf_counter()
+                vlans = await ch.switch.vlans(slot)
+                times.append(time.perf_counter() - t0)
+                counts.append(cli.commands_sent - n0)
+            t_sdk = min(times)
+            row(f"facade vlans+ports+lags, {len(vlans)} VLANs", counts[-1], t_sdk,
+                f"commands per refresh={counts}")
+            n0, t0 = cli.commands_sent, time.perf_counter()
+            for v in sorted(have):
+                await cli.run(f"display vlan {v}")
+            t_naive = time.perf_counter() - t0
+            naive = cli.commands_sent - n0
+            row(f"baseline: one 'display vlan <id>' per VLAN ({len(have)})", naive, t_naive)
+            print(f"  ratio baseline/facade at {len(have)} VLANs: commands "
+                  f"{naive / max(counts[-1], 1):.1f}x, time {t_naive / max(t_sdk, 1e-9):.1f}x")
+    print("  (the 'req' column counts CLI commands in this section)")
+
+
+async def facade_blades_section(emu: Any, refreshes: int) -> None:
+    print("== Facade: state of all blades (vessel_core.chassis)")
+    m = Meter()
+    async with _facade(emu, event_hooks=m.hooks(), read_cache_ttl=0.0) as ch:
+        t0 = time.perf_counter()
+        await ch.web()
+        await (await ch.web()).login()
+        row("web login", m.take(), time.perf_counter() - t0)
+        per_refresh, t_list = [], 0.0
+        for _ in range(refreshes):
+            t1 = time.perf_counter()
+            blades = await ch.blade.list()
+            t_list = time.perf_counter() - t1
+            per_refresh.append(m.take())
+        row(f"blade.list(): {len(blades)} blades, per refresh", per_refresh[-1], t_list,
+            f"all refreshes={per_refresh} path={ch.routes['blade.list']}")
+        slots = [b.slot for b in blades]
+        await asyncio.gather(*(ch.blade_has_redfish(s) for s in slots))
+        m.take()
+        per_refresh = []
+        for _ in range(refreshes):
+            t1 = time.perf_counter()
+            full = await asyncio.gather(*(ch.blade.get(s) for s in slots))
+            t_get = time.perf_counter() - t1
+            per_refresh.append(m.take())
+        row(f"blade.get() of each of {len(full)} blades, per refresh", per_refresh[-1], t_get,
+            f"path={ch.routes.get('blade.get')} (one request per blade, for comparison)")
+
+
+SECTIONS: list[Callable[[Any, int], Awaitable[None]]] = [http_section, cli_section,
+                                                          facade_blades_section]
 
 
 async def main() -> None:
