@@ -13,7 +13,7 @@ from vessel_core.chassis.models import ComputeProfile, NicProfile, ProfileNic, S
 from vessel_core.errors import (ConflictError, DeviceError, NotFoundError, UnsupportedError,
                                 ValidationError)
 
-from conftest import VRP_BY_SLOT
+from chassis_helpers import VRP_BY_SLOT
 
 pytestmark = [pytest.mark.asyncio(loop_scope="module"), pytest.mark.timeout(120)]
 SWITCHES = sorted(VRP_BY_SLOT)

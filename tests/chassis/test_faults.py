@@ -10,7 +10,7 @@ import pytest
 from vessel_core.errors import AuthError, TransientError
 from vessel_core.chassis.sync import Chassis as SyncChassis
 
-from conftest import chassis_for, emulator, ssh_fingerprint
+from chassis_helpers import chassis_for, emulator, ssh_fingerprint
 
 pytestmark = pytest.mark.timeout(120)
 DEADLINE = 30.0
