@@ -13,7 +13,7 @@ from vessel_core.chassis.models import ComputeProfile, NicProfile, ProfileNic, S
 from vessel_core.errors import (ConflictError, DeviceError, NotFoundError, UnsupportedError,
                                 ValidationError)
 
-from chassis_helpers import VRP_BY_SLOT
+from chassis_helpers import VRP_BY_SLOT, chassis_for
 
 pytestmark = [pytest.mark.asyncio(loop_scope="module"), pytest.mark.timeout(120)]
 SWITCHES = sorted(VRP_BY_SLOT)
@@ -382,3 +382,34 @@ async def test_switch_other_reads_and_snapshot(emu, ch, slot):
     assert ch.routes["switch.snapshot"] == "ssh:vrp+hmm"
     with pytest.raises(ValidationError, match="slot"):
         await ch.switch.state(7)
+
+
+# ---------------------------------------------------------------- connection settings, secrets
+async def test_connect_validates_settings(emu):
+    from vessel_core.chassis import Chassis
+    h = emu.info["hmm"]
+    with pytest.raises(ValidationError, match="ibmc_endpoints"):
+        Chassis.connect(h["url"], "root", "pw", ibmc_endpoints={40: "https://127.0.0.1:1"})
+    with pytest.raises(ValidationError, match="fingerprint"):
+        Chassis.connect(h["url"], "root", "pw", ssh_host_keys="SHA256:x", fingerprint="abc")
+    with pytest.raises(ValidationError, match="insecure"):
+        Chassis.connect(h["url"], "root", "pw", insecure=True, ca_cert=emu.info["ca_cert"])
+    async with Chassis.connect(h["url"], h["username"], h["password"],
+                               ca_cert=emu.info["ca_cert"]) as bare:
+        assert (await bare.basic.get()).model == "E9000"      # HTTP paths need no SSH pin
+        with pytest.raises(ValidationError, match="ssh_host_keys"):
+            await bare.switch.vlans(2)
+    with pytest.raises(ValidationError, match="closed"):
+        await bare.basic.get()
+
+
+async def test_no_secret_in_debug_logs(emu, caplog):
+    import logging
+    caplog.set_level(logging.DEBUG)
+    async with chassis_for(emu) as fresh:
+        await fresh.capabilities()
+        await fresh.blade.get(2)
+        await fresh.switch.vlans(3)
+        await fresh.system.set_ldap(bind_password="Bind-S3cret-9")
+    text = caplog.text
+    assert emu.info["hmm"]["password"] not in text and "Bind-S3cret-9" not in text

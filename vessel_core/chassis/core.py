@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from dataclasses import dataclass, field
 from typing import Any, Awaitable, Callable, Mapping, TypeVar
 from urllib.parse import urlsplit
@@ -32,7 +33,8 @@ from vessel_core.drivers.ssh import HmmCli, HostKeyPolicy, IbmcCli
 from vessel_core.drivers.tls import TLSConfig
 from vessel_core.drivers.vrp import HmmHopPath, VrpCli
 from vessel_core.errors import (AuthError, ConflictError, DeviceError, NotFoundError,
-                                TransientError, UnsupportedError, ValidationError, VesselError)
+                                TransientError, UnsupportedError, ValidationError, VesselError,
+                                redact)
 from vessel_core.chassis.cache import ReadCache
 from vessel_core.chassis.models import Capabilities
 from vessel_core.models.hmm_web import XmlDocument
@@ -328,7 +330,9 @@ class Chassis:
         rc = reply.retcode
         if rc in (None, 0):
             return reply.document()
-        desp = reply.desp or ""
+        secrets = [self._password] + [str(v) for k, v in fields.items()
+                                      if v and re.search(r"(?i)passw|secret|token", k)]
+        desp = redact(reply.desp or "", secrets)
         cls: type[VesselError] = {4: ValidationError, 5: NotFoundError, 6: ConflictError,
                                   9: ConflictError}.get(rc, DeviceError)
         raise cls(f"{operation} refused (retcode {rc})", target=self.target,
