@@ -25,6 +25,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import hashlib
+import logging
 import os
 import tempfile
 from datetime import datetime, timezone
@@ -186,6 +187,9 @@ async def shared_web_client(cfg: Any) -> Any:
     from vessel_core.drivers.hmm_web.client import HmmWebClient
     from vessel_core.drivers.tls import TLSConfig
 
+    # httpcore's DEBUG events dump raw response headers, Set-Cookie SESSID included; at
+    # TF_LOG=DEBUG/TRACE they would reach Terraform's log. Its INFO and above carry no headers.
+    logging.getLogger("httpcore").setLevel(max(logging.INFO, logging.getLogger("httpcore").level))
     sh = _shared()
     key = _client_key(cfg)
     client = sh.clients.get(key)
@@ -265,6 +269,13 @@ class KvmScreenshot(DataSource):
         except VesselError as exc:
             _diagnose(exc, slot, hint, timeout, host, cfg, diags)
             return
+        except OSError as exc:      # a socket error the driver did not wrap
+            diags.add_attribute_error(
+                AttributePath().attr("slot"), "KVM Connection Lost",
+                f"slot = {slot}: the KVM connection to {host} failed ({type(exc).__name__}: "
+                f"{exc.strerror or exc}). The chassis drops the connection when another viewer "
+                f"holds the blade's console, or when the HMM restarts.")
+            return
         captured = datetime.now(timezone.utc)
         png = frame_to_png(frame)
         if config.get("path"):
@@ -287,6 +298,19 @@ class KvmScreenshot(DataSource):
         }
 
 
+def _caused_by(exc: BaseException, kind: type) -> bool:
+    """``exc`` or an exception in its cause/context chain is a ``kind`` (drivers re-raise
+    TLS failures as auth errors ``from None``; the context still holds the original)."""
+    seen: set[int] = set()
+    cur: BaseException | None = exc
+    while cur is not None and id(cur) not in seen:
+        if isinstance(cur, kind):
+            return True
+        seen.add(id(cur))
+        cur = cur.__cause__ or cur.__context__
+    return False
+
+
 def _diagnose(exc: VesselError, slot: int, hint: str, timeout: float, host: str, cfg: Any, diags: Any) -> None:
     """Turn a driver error into a diagnostic that says what to change (never a secret)."""
     from vessel_core.drivers.kvm import (KvmBladeDownError, KvmSessionTakenError, KvmSlotEmptyError,
@@ -299,7 +323,7 @@ def _diagnose(exc: VesselError, slot: int, hint: str, timeout: float, host: str,
         diags.add_attribute_error(
             at("slot"), "Empty Blade Slot",
             f"slot = {slot}: chassis {host} reports no blade in slot {slot}, so there is no console to capture. ({text})")
-    elif isinstance(exc, TLSVerificationError):
+    elif _caused_by(exc, TLSVerificationError):
         diags.add_error(
             "Chassis Certificate Not Trusted",
             f"The HMM at {host} presented a certificate that the provider's ca_cert / cert_fingerprint "
@@ -312,7 +336,7 @@ def _diagnose(exc: VesselError, slot: int, hint: str, timeout: float, host: str,
     elif isinstance(exc, KvmSessionTakenError):
         diags.add_attribute_error(
             at("slot"), "KVM Session In Use",
-            f"slot = {slot}: another viewer holds the KVM console of this blade. Close that session "
+            f"slot = {slot}: another viewer holds the blade's KVM console. Close that session "
             f"(web console or another tool) and run again. ({text})")
     elif isinstance(exc, KvmBladeDownError):
         diags.add_attribute_error(
