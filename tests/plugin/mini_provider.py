@@ -15,14 +15,13 @@ def make_servicer():
     if os.environ.get("VESSELTEST_CRASH"):
         raise RuntimeError("schema build failed")
     from tfprovider.protocol import tfplugin6_pb2 as pb
-    from tfprovider.protocol import tfplugin6_pb2_grpc
 
     import asyncio
 
     in_flight = {"now": 0, "peak": 0}
     crowd = asyncio.Event()
 
-    class MiniProvider(tfplugin6_pb2_grpc.ProviderServicer):
+    class MiniProvider:  # RPCs it does not define answer UNIMPLEMENTED
         async def GetMetadata(self, request, context):
             print("stray output from provider code")  # must not reach go-plugin's stdout pipe
             return pb.GetMetadata.Response()
@@ -57,6 +56,27 @@ def make_servicer():
 
         async def StopProvider(self, request, context):
             return pb.StopProvider.Response()
+
+        async def ReadResource(self, request, context):
+            # echo: large messages in both directions
+            return pb.ReadResource.Response(new_state=request.current_state, private=request.private)
+
+        async def ImportResourceState(self, request, context):
+            raise RuntimeError(f"import failed: {request.id}")
+
+        async def ValidateDataResourceConfig(self, request, context):
+            from tfprovider.plugin.grpcserver import StatusCode
+
+            await context.abort(StatusCode.FAILED_PRECONDITION, f"refused: {request.type_name}")
+
+        async def MoveResourceState(self, request, context):
+            # sleeps until cancelled by the client; reports whether it saw the cancellation
+            try:
+                await asyncio.sleep(30)
+            except asyncio.CancelledError:
+                print(f"cancelled {request.source_type_name} {context.cancelled()}")
+                raise
+            return pb.MoveResourceState.Response()
 
     return MiniProvider()
 

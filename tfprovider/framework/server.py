@@ -33,7 +33,6 @@ from tfprovider.framework.resource import (
 )
 from tfprovider.framework.schema import Schema
 from tfprovider.protocol import tfplugin6_pb2 as pb
-from tfprovider.protocol import tfplugin6_pb2_grpc as pb_grpc
 
 try:  # the process layer's logger writes hclog JSON lines to stderr
     from tfprovider.plugin.log import get_logger
@@ -89,7 +88,7 @@ def _encode_private(private: dict, original: bytes) -> bytes:
     return json.dumps(private, sort_keys=True, separators=(",", ":")).encode() if private else b""
 
 
-class ProviderServer(pb_grpc.ProviderServicer):
+class ProviderServer:
     """Serves one :class:`Provider`. RPCs not defined here answer UNIMPLEMENTED."""
 
     def __init__(self, provider: Provider) -> None:

@@ -3,12 +3,14 @@
 Start-up order matters (Terraform starts the provider 3-4 times per command):
 
 1. cookie + protocol checks (before anything heavy is imported);
-2. key + self-signed certificate (AutoMTLS), gRPC server listening on a unix socket
-   (TCP 127.0.0.1 where unix sockets do not exist);
-3. the handshake line on stdout;
-4. only then the generated stubs, the health/controller/stdio services and the provider
-   servicer are built and registered - synchronously, before the event loop can dispatch
-   the first RPC.
+2. key + self-signed certificate (AutoMTLS), the public unix socket (TCP 127.0.0.1 where
+   unix sockets do not exist) bound and listening;
+3. the handshake line on stdout - connections wait in the kernel backlog from here on;
+4. only then asyncio, ssl, h2, the generated protobuf modules and the provider servicer
+   are loaded and the method table is built, before the first connection is accepted.
+
+gRPC is served by :mod:`tfprovider.plugin.grpcserver` (HTTP/2 with ``h2`` over asyncio,
+TLS by Python's ``ssl``), not grpcio: see that module for why.
 """
 from __future__ import annotations
 
@@ -24,8 +26,7 @@ MAGIC_COOKIE_VALUE = "d602bf8f470bc67ca7faa0386276bbdd4330efaf76d1a219cb4d6991ca
 CORE_PROTOCOL_VERSION = 1
 APP_PROTOCOL_VERSION = 6
 DEFAULT_PROVIDER_ADDRESS = "registry.terraform.io/popsolutions/vessel"
-MAX_MESSAGE_BYTES = 256 << 20
-SYNC_HANDLER_THREADS = 16
+LISTEN_BACKLOG = 64
 PARENT_POLL_SECONDS = 0.5
 STOP_GRACE_SECONDS = 0.5
 CLOSE_HOOK_SECONDS = 1.0
@@ -86,18 +87,6 @@ def _tempdir(environ: dict[str, str] | os._Environ[str]) -> str:
     return "/tmp" if os.path.isdir("/tmp") else os.getcwd()
 
 
-def _private_dir(parent: str) -> str:
-    """A fresh mode-0700 directory (tempfile.mkdtemp without the import)."""
-    for _ in range(100):
-        path = os.path.join(parent, f"vp{os.urandom(5).hex()}")
-        try:
-            os.mkdir(path, 0o700)
-        except FileExistsError:
-            continue
-        return path
-    raise PluginStartError(f"could not create a private directory in {parent}")
-
-
 def _socket_path(directory: str) -> str:
     path = os.path.join(os.path.abspath(directory), f"plugin{os.urandom(6).hex()}")
     if len(path.encode()) > SUN_PATH_LIMIT:
@@ -106,16 +95,6 @@ def _socket_path(directory: str) -> str:
             "set PLUGIN_UNIX_SOCKET_DIR (or TMPDIR) to a shorter directory"
         )
     return path
-
-
-class _LazyHandlers:
-    """Generic handler registered before start; filled right after the handshake."""
-
-    def __init__(self) -> None:
-        self.table: dict[str, Any] = {}
-
-    def service(self, handler_call_details: Any) -> Any:
-        return self.table.get(handler_call_details.method)
 
 
 class PluginServer:
@@ -138,9 +117,8 @@ class PluginServer:
         self._stopping: Any = None  # asyncio.Event once running
         self._servicer: Any = None
         self._paths: list[str] = []
-        self._dirs: list[str] = []
         self._identity: Any = None
-        self._prebound: socket.socket | None = None
+        self._listener: socket.socket | None = None
         self.client_cert = None if debug else (self.env.get("PLUGIN_CLIENT_CERT") or None)
         self.use_unix = hasattr(socket, "AF_UNIX") and self.env.get(TRANSPORT_ENV, "").lower() != "tcp"
 
@@ -153,38 +131,25 @@ class PluginServer:
     async def run(self) -> int:
         import asyncio
 
+        from tfprovider.plugin.grpcserver import GrpcServer
+
         loop = asyncio.get_running_loop()
         self._stopping = asyncio.Event()
         self._install_signals(loop)
-        client_cert = self.client_cert
-        use_unix = self.use_unix
-        front = None
-        server = None
+        grpc_server = None
         try:
-            if self._prebound is not None:
-                # AutoMTLS: the public socket is already listening and announced (see
-                # prebind_tls); connections wait in the kernel backlog, then the OpenSSL
-                # front holds them until the gRPC backend is serving.
-                from tfprovider.plugin.tlsfront import TLSFront, server_context
+            ctx = None
+            if self._identity is not None:
+                from tfprovider.plugin.tls import server_context
 
                 try:
-                    ctx = server_context(self._identity.key_pem, self._identity.cert_pem, client_cert)
+                    ctx = server_context(self._identity.key_pem, self._identity.cert_pem, self.client_cert or "")
                 except ValueError as exc:
                     raise PluginStartError(str(exc)) from None
-                front = TLSFront(ctx)
-                await front.serve_socket(self._prebound, unix=self.network == "unix")
-                server, lazy = self._make_grpc_server()
-                backend = self._listen_backend(server)
-                self._register(lazy)
-                await server.start()
-                front.backend_ready(backend)
-            else:
-                # plaintext (debug mode, TF_DISABLE_PLUGIN_TLS): gRPC listens itself
-                server, lazy = self._make_grpc_server()
-                self._listen_plain(server, use_unix)
-                await server.start()
-                self._announce(None)
-                self._register(lazy)  # no await before this: no RPC can be dispatched earlier
+            grpc_server = GrpcServer(on_error=_log_error)
+            self._register(grpc_server)  # before accepting: no RPC can arrive earlier
+            assert self._listener is not None
+            await grpc_server.serve_socket(self._listener, unix=self.network == "unix", ssl=ctx)
             watcher = None if self.debug else asyncio.ensure_future(self._watch_parent())
             _log().debug("plugin server ready", extra={
                 "network": self.network, "address": self.address,
@@ -196,32 +161,14 @@ class PluginServer:
             if watcher is not None:
                 watcher.cancel()
         finally:
-            if server is not None:
-                await server.stop(STOP_GRACE_SECONDS)
-            if front is not None:
-                await front.close()
+            if grpc_server is not None:
+                await grpc_server.stop(STOP_GRACE_SECONDS)
             await self._close_servicer()
             self._cleanup()
         return 0
 
-    def _make_grpc_server(self) -> tuple[Any, "_LazyHandlers"]:
-        import grpc.aio
-        from concurrent.futures import ThreadPoolExecutor
-
-        lazy = _LazyHandlers()
-        server = grpc.aio.server(
-            migration_thread_pool=ThreadPoolExecutor(SYNC_HANDLER_THREADS, thread_name_prefix="rpc"),
-            handlers=[lazy],
-            options=[
-                ("grpc.max_send_message_length", MAX_MESSAGE_BYTES),
-                ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
-                ("grpc.so_reuseport", 0),
-            ],
-        )
-        return server, lazy
-
-    def _register(self, lazy: "_LazyHandlers") -> None:
-        """Build the servicer and every handler (synchronously: the loop cannot interleave)."""
+    def _register(self, grpc_server: Any) -> None:
+        """Build the servicer and the method table (synchronously: the loop cannot interleave)."""
         from tfprovider.plugin import services
 
         assert self._stopping is not None
@@ -230,7 +177,7 @@ class PluginServer:
             sys.stdout.flush()
             sys.stdout = forwarder  # type: ignore[assignment]
         self._servicer = self.servicer_factory()
-        lazy.table.update(services.build_handlers(
+        grpc_server.add_methods(services.build_methods(
             self._servicer, stopping=self._stopping, request_stop=self.request_stop, forwarder=forwarder,
         ))
 
@@ -261,45 +208,15 @@ class PluginServer:
         r = self._port_range()
         return PluginStartError(f"no free TCP port on 127.0.0.1 in [{r.start}, {r.stop - 1}] (PLUGIN_MIN_PORT/PLUGIN_MAX_PORT)")
 
-    def _listen_plain(self, server: Any, use_unix: bool) -> None:
-        """gRPC itself on the public address (debug mode, or TF_DISABLE_PLUGIN_TLS)."""
-        if use_unix:
-            path = self._new_public_unix_path()
-            with _umask(0o117 if self.env.get("PLUGIN_UNIX_SOCKET_GROUP") else 0o177):
-                server.add_insecure_port(f"unix:{path}")
-            self._secure_public_socket(path)
-            return
-        for port in self._port_range():
-            try:
-                bound = server.add_insecure_port(f"127.0.0.1:{port}")
-            except RuntimeError:
-                continue
-            if bound:
-                self.network, self.address = "tcp", f"127.0.0.1:{bound}"
-                return
-        raise self._no_port()
+    def bind(self) -> None:
+        """Before asyncio/ssl/gRPC are imported: key + certificate (AutoMTLS), the public
+        socket bound and listening, handshake line printed."""
+        if self.client_cert is not None:
+            if "-----BEGIN CERTIFICATE-----" not in self.client_cert:
+                raise PluginStartError("PLUGIN_CLIENT_CERT does not hold a PEM certificate")
+            from tfprovider.plugin.tls import generate_identity
 
-    def _listen_backend(self, server: Any) -> tuple[str, str]:
-        """Plaintext gRPC on a private socket; the TLS front is the only way in."""
-        if hasattr(socket, "AF_UNIX"):
-            private = _private_dir(_socket_dir(self.env))
-            self._dirs.append(private)
-            path = os.path.join(private, "grpc")
-            self._paths.append(path)
-            with _umask(0o177):
-                server.add_insecure_port(f"unix:{path}")
-            return ("unix", path)
-        bound = server.add_insecure_port("127.0.0.1:0")  # platforms without unix sockets
-        return ("tcp", f"127.0.0.1:{bound}")
-
-    def prebind_tls(self) -> None:
-        """AutoMTLS start-up before asyncio/ssl/gRPC are imported: key + certificate, the
-        public socket bound and listening, handshake line printed."""
-        from tfprovider.plugin.tls import generate_identity
-
-        if "-----BEGIN CERTIFICATE-----" not in (self.client_cert or ""):
-            raise PluginStartError("PLUGIN_CLIENT_CERT does not hold a PEM certificate")
-        self._identity = generate_identity()
+            self._identity = generate_identity()
         if self.use_unix:
             path = self._new_public_unix_path()
             sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -307,13 +224,13 @@ class PluginServer:
                 with _umask(0o117 if self.env.get("PLUGIN_UNIX_SOCKET_GROUP") else 0o177):
                     sock.bind(path)
                 self._secure_public_socket(path)
-                sock.listen(64)
+                sock.listen(LISTEN_BACKLOG)
             except BaseException:
                 sock.close()
                 raise
         else:
             sock = self._bind_tcp()
-        self._prebound = sock
+        self._listener = sock
         self._announce(self._identity)
 
     def _bind_tcp(self) -> socket.socket:
@@ -321,7 +238,7 @@ class PluginServer:
             sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
             try:
                 sock.bind(("127.0.0.1", port))
-                sock.listen(64)
+                sock.listen(LISTEN_BACKLOG)
             except OSError:
                 sock.close()
                 continue
@@ -371,10 +288,9 @@ class PluginServer:
 
     def _cleanup(self) -> None:
         """Remove sockets and private directories (idempotent)."""
-        if self._prebound is not None:
-            self._prebound.close()
+        if self._listener is not None:
+            self._listener.close()
         paths, self._paths = self._paths, []
-        dirs, self._dirs = self._dirs, []
         for path in paths:
             try:
                 os.unlink(path)
@@ -382,11 +298,6 @@ class PluginServer:
                 pass
             except OSError as exc:
                 _log().warning("could not remove plugin socket", extra={"path": path, "error": str(exc)})
-        for directory in dirs:
-            try:
-                os.rmdir(directory)
-            except OSError:
-                pass
 
 
 class _umask:
@@ -446,6 +357,10 @@ def _log() -> Any:
     return get_logger("plugin")
 
 
+def _log_error(message: str, exc: Exception) -> None:
+    _log().error("%s: %s: %s", message, type(exc).__name__, exc, exc_info=exc)
+
+
 def serve(
     servicer_factory: Callable[[], Any],
     *,
@@ -454,10 +369,12 @@ def serve(
 ) -> NoReturn:
     """Serve a tfplugin6 provider as a go-plugin process and exit when told to.
 
-    ``servicer_factory()`` must return a ``tfplugin6_pb2_grpc.ProviderServicer`` (async
-    methods; sync methods run in a thread pool). It is called once, after the handshake
-    line is printed and before the first RPC is dispatched. An optional ``async aclose()``
-    on the servicer is awaited (1 s limit) when the process shuts down.
+    ``servicer_factory()`` must return an object with ``async`` methods named like the
+    tfplugin6 RPCs, taking ``(request, context)`` and returning the response message
+    (plain methods run in a thread pool; methods it lacks answer UNIMPLEMENTED). It is
+    called once, after the handshake line is printed and before the first RPC is
+    dispatched. An optional ``async aclose()`` on the servicer is awaited (1 s limit) when
+    the process shuts down.
 
     ``argv`` defaults to ``sys.argv[1:]``; ``--debug`` serves without TLS and cookie check
     and prints a TF_REATTACH_PROVIDERS value keyed by ``provider_address``.
@@ -481,16 +398,17 @@ def serve(
         server = PluginServer(servicer_factory, provider_address=provider_address, debug=debug)
         server.parent_pid = parent_pid
         server.started = started
-        if server.client_cert:
-            # until the event loop takes over, SIGTERM unwinds through the finally below
-            signal.signal(signal.SIGTERM, _early_sigterm)
-            server.prebind_tls()
+        # until the event loop takes over, SIGTERM unwinds through the finally below
+        signal.signal(signal.SIGTERM, _early_sigterm)
+        server.bind()
         from tfprovider.plugin import log
 
         log.configure()
         import asyncio
 
-        code = asyncio.run(server.run())
+        # no asyncio.run(): its teardown (cancelling leftovers, joining the default thread
+        # pool) would only delay an exit that os._exit below makes immediate
+        code = asyncio.new_event_loop().run_until_complete(server.run())
     except PluginStartError as exc:
         _fail(f"provider failed to start: {exc}")
     except Exception as exc:  # noqa: BLE001 - last resort: say why, in a line Terraform shows
@@ -507,7 +425,15 @@ def _early_sigterm(signum: int, frame: Any) -> None:
 
 
 def _exit(code: int) -> NoReturn:
-    # exit promptly even if a sync handler thread is still busy (Terraform kills after 2 s)
+    # exit promptly even if a sync handler thread is still busy (Terraform kills after 2 s);
+    # sockets are already removed, logs are flushed here
+    import logging
+
+    for handler in logging.getLogger().handlers:
+        try:
+            handler.flush()
+        except Exception:  # noqa: BLE001 - exiting anyway
+            pass
     for stream in (sys.__stdout__, sys.__stderr__):
         try:
             if stream is not None:

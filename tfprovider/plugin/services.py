@@ -10,40 +10,15 @@ import asyncio
 import io
 from typing import Any, Callable
 
-import grpc
-from grpc_health.v1 import health_pb2, health_pb2_grpc
+from grpc_health.v1 import health_pb2
 
-from tfprovider.protocol import (
-    grpc_controller_pb2,
-    grpc_controller_pb2_grpc,
-    grpc_stdio_pb2,
-    grpc_stdio_pb2_grpc,
-    tfplugin6_pb2_grpc,
-)
+from tfprovider.plugin.grpcserver import AbortError, Method, StatusCode, collect
+from tfprovider.protocol import grpc_controller_pb2, grpc_stdio_pb2, tfplugin6_pb2
 
 HEALTH_SERVICE = "plugin"
 
 
-class _Collector:
-    """Stands in for a grpc server in the generated ``add_*_to_server`` helpers."""
-
-    def __init__(self) -> None:
-        self.handlers: dict[str, grpc.RpcMethodHandler] = {}
-
-    def add_generic_rpc_handlers(self, generic_handlers: Any) -> None:
-        for generic in generic_handlers:
-            # grpc's DictionaryGenericHandler keeps fully qualified "/service/method" keys
-            method_handlers = getattr(generic, "_method_handlers", None)
-            if method_handlers is None:
-                raise TypeError(f"cannot collect handlers from {generic!r}")
-            self.handlers.update(method_handlers)
-
-    def add_registered_method_handlers(self, service: str, method_handlers: dict[str, Any]) -> None:
-        for method, handler in method_handlers.items():
-            self.handlers[f"/{service}/{method}"] = handler
-
-
-class HealthServicer(health_pb2_grpc.HealthServicer):
+class HealthServicer:
     """grpc.health.v1: the overall server ("") and go-plugin's "plugin" are SERVING."""
 
     def __init__(self, stopping: asyncio.Event):
@@ -56,7 +31,7 @@ class HealthServicer(health_pb2_grpc.HealthServicer):
 
     async def Check(self, request: Any, context: Any) -> Any:
         if request.service not in ("", HEALTH_SERVICE):
-            await context.abort(grpc.StatusCode.NOT_FOUND, f"unknown service {request.service!r}")
+            raise AbortError(StatusCode.NOT_FOUND, f"unknown service {request.service!r}")
         return health_pb2.HealthCheckResponse(status=self._status(request.service))
 
     async def Watch(self, request: Any, context: Any) -> Any:
@@ -68,7 +43,7 @@ class HealthServicer(health_pb2_grpc.HealthServicer):
         yield health_pb2.HealthCheckResponse(status=health_pb2.HealthCheckResponse.NOT_SERVING)
 
 
-class ControllerServicer(grpc_controller_pb2_grpc.GRPCControllerServicer):
+class ControllerServicer:
     """plugin.GRPCController/Shutdown: answer, then let the server stop and the process exit."""
 
     def __init__(self, request_stop: Callable[[str], None]):
@@ -126,7 +101,7 @@ class StdoutForwarder(io.TextIOBase):
         return data
 
 
-class StdioServicer(grpc_stdio_pb2_grpc.GRPCStdioServicer):
+class StdioServicer:
     """plugin.GRPCStdio/StreamStdio: forwards post-handshake stdout until shutdown."""
 
     def __init__(self, forwarder: StdoutForwarder, stopping: asyncio.Event):
@@ -154,17 +129,17 @@ class StdioServicer(grpc_stdio_pb2_grpc.GRPCStdioServicer):
             stop_wait.cancel()
 
 
-def build_handlers(
+def build_methods(
     provider_servicer: Any,
     *,
     stopping: asyncio.Event,
     request_stop: Callable[[str], None],
     forwarder: StdoutForwarder,
-) -> dict[str, grpc.RpcMethodHandler]:
-    """Full method name → handler for tfplugin6.Provider and the go-plugin services."""
-    collector = _Collector()
-    tfplugin6_pb2_grpc.add_ProviderServicer_to_server(provider_servicer, collector)
-    health_pb2_grpc.add_HealthServicer_to_server(HealthServicer(stopping), collector)
-    grpc_controller_pb2_grpc.add_GRPCControllerServicer_to_server(ControllerServicer(request_stop), collector)
-    grpc_stdio_pb2_grpc.add_GRPCStdioServicer_to_server(StdioServicer(forwarder, stopping), collector)
-    return collector.handlers
+) -> dict[str, Method]:
+    """Full method name → method for tfplugin6.Provider and the go-plugin services."""
+    return collect([
+        (tfplugin6_pb2.DESCRIPTOR.services_by_name["Provider"], provider_servicer),
+        (health_pb2.DESCRIPTOR.services_by_name["Health"], HealthServicer(stopping)),
+        (grpc_controller_pb2.DESCRIPTOR.services_by_name["GRPCController"], ControllerServicer(request_stop)),
+        (grpc_stdio_pb2.DESCRIPTOR.services_by_name["GRPCStdio"], StdioServicer(forwarder, stopping)),
+    ])

@@ -6,12 +6,17 @@ extended key usage, random 128-bit serial, NotBefore = now - 30 s in UTC, ~30 ye
 validity). It is assembled as DER here instead of through ``cryptography.x509`` because
 that module alone costs ~20 ms of import time on every provider start; only the EC key
 generation and signing come from ``cryptography``. Nothing is written to disk.
+
+:func:`server_context` is the OpenSSL (``ssl``) side: it requires and verifies the client
+certificate from PLUGIN_CLIENT_CERT. OpenSSL accepts go-plugin's ECDSA P-521/SHA-512
+client certificate, which grpcio's bundled BoringSSL does not (grpc/grpc#41089).
 """
 from __future__ import annotations
 
 import base64
 import os
 import time
+from typing import Any
 
 _NOT_BEFORE_SKEW = 30
 _VALIDITY = 262_980 * 3600  # go-plugin's 262980h (~30 years)
@@ -155,3 +160,42 @@ def generate_identity(now: float | None = None, organization: str = "Vessel") ->
     priv = key.private_numbers().private_value.to_bytes(32, "big")
     key_der = _seq(_int(1), _octets(priv), _explicit(0, _oid(OID_P256)), _explicit(1, _bitstring(point)))
     return ServerIdentity(cert_der, _pem("CERTIFICATE", cert_der), _pem("EC PRIVATE KEY", key_der))
+
+
+def server_context(key_pem: bytes, cert_pem: bytes, client_cert_pem: str) -> Any:
+    """TLS >= 1.2 server context: our identity, client certificate required and verified
+    against ``client_cert_pem`` only, ALPN ``h2``."""
+    import ssl
+
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.minimum_version = ssl.TLSVersion.TLSv1_2
+    _load_chain_in_memory(ctx, key_pem + cert_pem)
+    ctx.verify_mode = ssl.CERT_REQUIRED
+    try:
+        ctx.load_verify_locations(cadata=client_cert_pem)
+    except ssl.SSLError as exc:
+        raise ValueError(f"PLUGIN_CLIENT_CERT is not a PEM certificate: {exc}") from None
+    ctx.set_alpn_protocols(["h2"])
+    return ctx
+
+
+def _load_chain_in_memory(ctx: ssl.SSLContext, pem: bytes) -> None:
+    """load_cert_chain only takes paths (and seeks in them): feed it an anonymous memfd so
+    the key never touches a disk; elsewhere fall back to a 0600 file removed at once."""
+    memfd_create = getattr(os, "memfd_create", None)
+    if memfd_create is not None and os.path.isdir("/proc/self/fd"):
+        fd = memfd_create("plugin-identity", getattr(os, "MFD_CLOEXEC", 0))
+        try:
+            os.write(fd, pem)
+            ctx.load_cert_chain(f"/proc/self/fd/{fd}")
+        finally:
+            os.close(fd)
+        return
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "k.pem")
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(pem)
+        ctx.load_cert_chain(path)
