@@ -28,6 +28,7 @@ import hashlib
 import logging
 import os
 import tempfile
+import weakref
 from datetime import datetime, timezone
 from decimal import Decimal
 from typing import Any
@@ -140,24 +141,24 @@ class _Shared:
         self.logins = 0          # web clients created (each logs in once, on first use)
 
 
-_SHARED: dict[int, _Shared] = {}
+_SHARED: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Shared] = weakref.WeakKeyDictionary()
 
 
 def _shared() -> _Shared:
     loop = asyncio.get_running_loop()
-    sh = _SHARED.get(id(loop))
+    sh = _SHARED.get(loop)
     if sh is None:
-        sh = _SHARED[id(loop)] = _Shared()
-        sh.keeper = loop.create_task(_keep(id(loop)), name="vessel-kvm-web-clients")
+        sh = _SHARED[loop] = _Shared()
+        sh.keeper = loop.create_task(_keep(), name="vessel-kvm-web-clients")
     return sh
 
 
-async def _keep(loop_id: int) -> None:
+async def _keep() -> None:
     """Parked until the loop shuts down; then close the loop's web clients."""
     try:
         await asyncio.Event().wait()
     finally:
-        sh = _SHARED.pop(loop_id, None)
+        sh = _SHARED.pop(asyncio.get_running_loop(), None)
         if sh is not None:
             await _close_all(sh)
 
@@ -173,8 +174,7 @@ async def _close_all(sh: _Shared) -> None:
 
 async def close_web_clients() -> None:
     """Close the web clients this event loop's screenshots opened (idempotent)."""
-    loop_id = id(asyncio.get_running_loop())
-    sh = _SHARED.pop(loop_id, None)
+    sh = _SHARED.pop(asyncio.get_running_loop(), None)
     if sh is None:
         return
     if sh.keeper is not None and sh.keeper is not asyncio.current_task():
