@@ -89,6 +89,18 @@ def project_modules() -> list[str]:
     return found
 
 
+def runtime_distributions() -> list[str]:
+    """The project's runtime requirements (some read their own metadata at import time)."""
+    from importlib.metadata import requires
+
+    names = []
+    for req in requires("vessel") or []:
+        if "extra ==" in req:
+            continue
+        names.append(re.split(r"[\s<>=!~;\[]", req, maxsplit=1)[0])
+    return names
+
+
 def _pyinstaller(version: str, onefile: bool, work: Path) -> Path:
     try:
         import PyInstaller  # noqa: F401
@@ -103,6 +115,8 @@ def _pyinstaller(version: str, onefile: bool, work: Path) -> Path:
         cmd += ["--hidden-import", m]
     for m in COLLECT_DATA:
         cmd += ["--collect-data", m]
+    for d in runtime_distributions():
+        cmd += ["--copy-metadata", d]
     for m in EXCLUDE:
         cmd += ["--exclude-module", m]
     _run(cmd, cwd=REPO)
@@ -124,6 +138,8 @@ def _nuitka(version: str, onefile: bool, work: Path) -> Path:
         cmd.append(f"--include-module={m}")
     for m in COLLECT_DATA:
         cmd.append(f"--include-package-data={m}")
+    for d in runtime_distributions():
+        cmd.append(f"--include-distribution-metadata={d}")
     for m in EXCLUDE:
         cmd.append(f"--nofollow-import-to={m}")
     cmd.append(str(REPO / "release" / "entry.py"))
