@@ -1,0 +1,2 @@
+# <switch>/<port>
+terraform import vessel_switch_port.uplink 2X/10GE2/17/1
