@@ -135,6 +135,10 @@ class SwitchWorkspace:
         flags = ["-no-color"]
         if args[0] in ("plan", "apply", "destroy", "import", "refresh"):
             flags.append("-input=false")
+        if args[0] in ("state", "output", "show"):
+            flags = [] if args[0] == "state" else ["-no-color"]
+            args = (*args[:2], *flags, *args[2:]) if args[0] == "state" else args
+            flags = [] if args[0] == "state" else flags
         cmd = [self.tf_bin, args[0], *flags, *args[1:]]
         p = subprocess.run(cmd, cwd=self.dir, env=self.env, capture_output=True, text=True, timeout=180)
         codes = expect if isinstance(expect, tuple) else (expect,)
