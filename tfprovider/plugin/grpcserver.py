@@ -237,6 +237,7 @@ class GrpcConnection(asyncio.Protocol):
         self.closed = False
         self.lost: asyncio.Future[None] = server.loop.create_future()
         self._paused = False
+        self._flush_scheduled = False
         self._drained: asyncio.Future[None] | None = None
         self._peer = ""
 
@@ -254,7 +255,7 @@ class GrpcConnection(asyncio.Protocol):
         try:
             events = self.conn.receive_data(data)
         except h2.exceptions.ProtocolError:
-            self._flush()
+            self._flush_now()
             self._close()
             return
         for event in events:
@@ -465,7 +466,7 @@ class GrpcConnection(asyncio.Protocol):
                 raise _StreamGone()
             window = conn.local_flow_control_window(stream.id)
             if window <= 0:
-                self._flush()
+                self._flush_now()
                 await self._wait_window(stream)
                 continue
             frame = conn.max_outbound_frame_size
@@ -475,7 +476,7 @@ class GrpcConnection(asyncio.Protocol):
                 conn.send_data(stream.id, payload[offset:offset + step])
                 offset += step
             if offset < total or self._paused:
-                self._flush()
+                self._flush_now()
                 await self._wait_drained()
         if flush:
             self._flush()
@@ -505,6 +506,14 @@ class GrpcConnection(asyncio.Protocol):
         self._flush()
 
     def _flush(self) -> None:
+        """Write what h2 has queued at the end of this loop iteration: the responses of
+        calls finishing together leave in one write (one TLS record, one wake-up)."""
+        if not self._flush_scheduled:
+            self._flush_scheduled = True
+            self.server.loop.call_soon(self._flush_now)
+
+    def _flush_now(self) -> None:
+        self._flush_scheduled = False
         data = self.conn.data_to_send()
         if data and self.transport is not None and not self.closed:
             self.transport.write(data)
@@ -522,7 +531,7 @@ class GrpcConnection(asyncio.Protocol):
             self.conn.close_connection()
         except h2.exceptions.H2Error:
             pass
-        self._flush()
+        self._flush_now()
 
     def write_buffer_size(self) -> int:
         if self.transport is None or self.closed:
