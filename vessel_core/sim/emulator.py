@@ -79,6 +79,7 @@ class Emulator:
         self.ca_file: Path | None = None
         self._runners: list[web.AppRunner] = []
         self._ssh: Any = None
+        self._switch_ssh: dict[int, Any] = {}
         self._kvm: Any = None
         self._save_handle: asyncio.TimerHandle | None = None
         loaded = ChassisState.load(self.state_dir)
@@ -187,7 +188,20 @@ class Emulator:
         ssh_mod = _optional("vessel_core.sim.ssh")
         if ssh_mod is not None and hasattr(ssh_mod, "start_ssh"):
             self._ssh = await ssh_mod.start_ssh(self, host, self._port(1))
-            ssh_info = {"host": host, "port": self._ssh.port}
+            ssh_info = {"host": host, "port": self._ssh.port,
+                        "host_key_fingerprint": self._ssh.host_key_fingerprint}
+        switch_info: dict[str, Any] = {}
+        for s in sorted(self.state.switches.values(), key=lambda s: s.slot):
+            if not s.present:
+                continue
+            entry: dict[str, Any] = {"label": s.label, "model": s.model, "vrp": s.vrp_flavour}
+            if s.vrp is not None and ssh_mod is not None and hasattr(ssh_mod, "start_switch_ssh"):
+                # candidate (b)/(c) of the sheet's open access question: a direct VRP listener
+                ep = await ssh_mod.start_switch_ssh(self, s.slot, host, self._port(2 + s.slot))
+                self._switch_ssh[s.slot] = ep
+                entry["ssh"] = {"host": host, "port": ep.port, "host_key_fingerprint": ep.host_key_fingerprint,
+                                "username": s.vrp.username, "password": s.vrp.password}
+            switch_info[f"Swi{s.slot}"] = entry
         kvm_info = None
         kvm_mod = _optional("vessel_core.sim.kvm")
         if kvm_mod is not None and hasattr(kvm_mod, "start_kvm"):
@@ -204,20 +218,20 @@ class Emulator:
             "ibmc": ibmc_info,
             "ssh": ssh_info,
             "kvm": kvm_info,
-            "switches": {f"Swi{s.slot}": {"label": s.label, "model": s.model, "vrp": s.vrp_flavour}
-                         for s in self.state.switches.values() if s.present},
+            "switches": switch_info,
             "admin": {"url": f"{hmm_url}/__sim", "token": self.admin_token},
         }
         return self.info
 
     async def stop(self) -> None:
-        for comp in (self._ssh, self._kvm):
+        for comp in (self._ssh, self._kvm, *self._switch_ssh.values()):
             if comp is not None:
                 try:
                     await comp.close()
                 except Exception:  # a component failing to close must not keep the state unsaved
                     log.exception("closing %r failed", comp)
         self._ssh = self._kvm = None
+        self._switch_ssh.clear()
         for runner in reversed(self._runners):
             await runner.cleanup()
         self._runners.clear()
