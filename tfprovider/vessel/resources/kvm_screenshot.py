@@ -25,7 +25,6 @@ from __future__ import annotations
 import asyncio
 import base64
 import hashlib
-import logging
 import os
 import tempfile
 import weakref
@@ -187,9 +186,6 @@ async def shared_web_client(cfg: Any) -> Any:
     from vessel_core.drivers.hmm_web.client import HmmWebClient
     from vessel_core.drivers.tls import TLSConfig
 
-    # httpcore's DEBUG events dump raw response headers, Set-Cookie SESSID included; at
-    # TF_LOG=DEBUG/TRACE they would reach Terraform's log. Its INFO and above carry no headers.
-    logging.getLogger("httpcore").setLevel(max(logging.INFO, logging.getLogger("httpcore").level))
     sh = _shared()
     key = _client_key(cfg)
     client = sh.clients.get(key)
