@@ -229,6 +229,19 @@ class KvmServer:
         writer.write(data)
         await writer.drain()
 
+    async def _refuse(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, slot: int,
+                      state: int) -> None:
+        """Send CONNECT_STATE ``state`` and close gracefully: FIN first, then drain what the
+        client already sent. Closing with unread input makes the kernel answer RST, and a
+        client that is still writing would see "connection reset" instead of the refusal."""
+        await self._send(writer, server_frame(8, bytes([slot, state]), check=self.check_bytes))
+        with contextlib.suppress(Exception):
+            if writer.can_write_eof():
+                writer.write_eof()
+            async with asyncio.timeout(2.0):
+                while await reader.read(65536):
+                    pass
+
     # ------------------------------------------------------------------ SMM channel
     async def _smm_conn(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
@@ -273,7 +286,7 @@ class KvmServer:
                 cred = self._cred_for(f.session_id)
                 if cred is None:
                     slot = f.payload[0] if f.payload else 0
-                    await self._send(writer, server_frame(8, bytes([slot, CONNECT_REFUSED]), check=self.check_bytes))
+                    await self._refuse(reader, writer, slot, CONNECT_REFUSED)
                     return
                 if f.op in (3, 5):
                     if sess is not None and len(f.payload) == 17:
@@ -288,11 +301,11 @@ class KvmServer:
                     if sess is not None:
                         continue                      # the repeated CONNECT_BLADE
                     if self._blade(slot) is None:
-                        await self._send(writer, server_frame(8, bytes([slot, CONNECT_NO_BLADE]), check=self.check_bytes))
+                        await self._refuse(reader, writer, slot, CONNECT_NO_BLADE)
                         return
                     held = self.sessions.get(slot)
                     if held is not None:
-                        await self._send(writer, server_frame(8, bytes([slot, CONNECT_BUSY]), check=self.check_bytes))
+                        await self._refuse(reader, writer, slot, CONNECT_BUSY)
                         return
                     tiled = len(f.payload) >= 4 and f.payload[2] == 1 and f.payload[3] == 1
                     enc = self.force_encoding or ("tiled" if tiled else "oldrle")
