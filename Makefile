@@ -33,3 +33,22 @@ bench: venv
 
 clean:
 	rm -rf $(VENV) .demo build dist *.egg-info
+
+## release artifacts: `make release VERSION=x.y.z` -> dist/release/x.y.z (zip, SHA256SUMS, .sig, manifest)
+## GPG_KEY_ID (+ GNUPGHOME) selects the signing key; without it an ephemeral key signs (local use only)
+.PHONY: release mirror docs
+release: venv
+	@test -n "$(VERSION)" || { echo "usage: make release VERSION=x.y.z" >&2; exit 1; }
+	@command -v gpg >/dev/null || apt-get install -y -q gnupg || { apt-get update -q && apt-get install -y -q gnupg; }
+	$(PY) release/build.py --version $(VERSION)
+
+## network + filesystem mirrors of that release in dist/mirror, served over HTTPS on loopback (Ctrl-C stops)
+mirror: venv
+	@test -n "$(VERSION)" || { echo "usage: make mirror VERSION=x.y.z" >&2; exit 1; }
+	@test -d dist/release/$(VERSION) || $(MAKE) release VERSION=$(VERSION)
+	$(PY) release/mirror.py --release dist/release/$(VERSION) --out dist/mirror
+	$(PY) release/serve.py --root dist/mirror/network --certs dist/mirror/tls
+
+## provider docs (docs/) from the live schema + templates/ + examples/
+docs: venv
+	$(PY) release/docs.py

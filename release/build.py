@@ -193,6 +193,17 @@ def write_zip(pkg: Path, dest: Path) -> None:
                 zf.writestr(info, f.read())
 
 
+def unpack(zip_path: Path, dest: Path) -> Path:
+    """Extract a release zip the way terraform's installer does (entry modes applied)."""
+    with zipfile.ZipFile(zip_path) as zf:
+        for info in zf.infolist():
+            zf.extract(info, dest)
+            mode = (info.external_attr >> 16) & 0o777
+            if mode:
+                os.chmod(dest / info.filename, mode)
+    return dest
+
+
 def write_sums(out: Path, version: str) -> Path:
     from release.hashes import sha256_file
 

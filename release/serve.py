@@ -94,6 +94,10 @@ def main(argv: list[str] | None = None) -> int:
     httpd, url, ca = start(a.root, a.certs, a.port)
     print(f"URL {url}", flush=True)
     print(f"CA {ca}", flush=True)
+    sys.stderr.write(
+        f"serve: export SSL_CERT_FILE={ca}\n"
+        f"serve: CLI config: provider_installation {{ network_mirror {{ url = \"{url}providers/\" }} }}\n"
+        f"serve: or registry source \"localhost:{httpd.server_address[1]}/popsolutions/vessel\" with direct {{}}\n")
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())

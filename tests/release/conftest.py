@@ -7,9 +7,7 @@ is reachable by the provider.
 """
 from __future__ import annotations
 
-import os
 import time
-import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -40,14 +38,7 @@ def mirror_site(release_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> 
 @pytest.fixture(scope="session")
 def unpacked(release_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The linux zip extracted the way terraform does it (entry modes applied)."""
-    dest = tmp_path_factory.mktemp("unpacked")
-    with zipfile.ZipFile(next(release_dir.glob("*.zip"))) as zf:
-        for info in zf.infolist():
-            zf.extract(info, dest)
-            mode = (info.external_attr >> 16) & 0o777
-            if mode:
-                os.chmod(dest / info.filename, mode)
-    return dest
+    return build.unpack(next(release_dir.glob("*.zip")), tmp_path_factory.mktemp("unpacked"))
 
 
 @pytest.fixture
