@@ -144,6 +144,54 @@ def main() -> None:
     print(f"python -c pass:                    {_fmt(baseline)}")
     print(f"ratio handshake / python -c pass:  {statistics.median(handshake) / b_ms:.2f}x")
     print(f"ratio first RPC / python -c pass:  {statistics.median(serving) / b_ms:.2f}x")
+    released_section(client, env)
+
+
+# --- released executable (release/build.py) next to the development entry point --------------
+# The executable users install is frozen by PyInstaller (onedir). It is taken from
+# VESSEL_RELEASED_EXE, else the newest zip in dist/release/*/ when it is newer than the sources,
+# else built into a temp dir.
+
+def released_executable(tmp: Path) -> tuple[list[str], str]:
+    exe = os.environ.get("VESSEL_RELEASED_EXE")
+    if exe:
+        return [exe], exe
+    repo = Path(__file__).resolve().parents[1]
+    sys.path.insert(0, str(repo))
+    from release import build
+
+    zips = sorted((repo / "dist" / "release").glob(f"*/terraform-provider-vessel_*_{build.build_platform()}.zip"),
+                  key=lambda p: p.stat().st_mtime)
+    newest_source = max(p.stat().st_mtime for pkg in ("tfprovider", "vessel_core") for p in (repo / pkg).rglob("*.py"))
+    if zips and zips[-1].stat().st_mtime > newest_source:  # a zip older than the sources is stale
+        zip_path = zips[-1]
+    else:
+        out = build.release("0.0.0-bench", dist=tmp / "dist", work=tmp / "work")
+        zip_path = next(out.glob("*.zip"))
+    pkg = build.unpack(zip_path, tmp / "unpacked")
+    found = sorted(p for p in pkg.iterdir() if p.name.startswith("terraform-provider-vessel") and p.is_file())
+    return [str(found[0])], zip_path.name
+
+
+def released_section(client: tuple[bytes, bytes], env: dict[str, str]) -> None:
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="vessel-startup-") as tmp:
+        released, origin = released_executable(Path(tmp))
+        dev = entry_point()
+        time_to_serving(released, env, client)  # warm the page cache
+        res = {"dev": ([], []), "released": ([], [])}
+        for _ in range(RUNS):  # interleaved
+            for name, cmd in (("dev", dev), ("released", released)):
+                h, s = time_to_serving(cmd, env, client)
+                res[name][0].append(h)
+                res[name][1].append(s)
+    print()
+    print(f"released executable ({origin}) vs development entry point, {RUNS} runs each, interleaved:")
+    print(f"{'':34} {'development':>12} {'released':>12} {'ratio':>7}")
+    for label, i in (("exec -> handshake line", 0), ("exec -> first RPC answered (mTLS)", 1)):
+        d, r = statistics.median(res["dev"][i]), statistics.median(res["released"][i])
+        print(f"{label:34} {d * 1000:9.1f} ms {r * 1000:9.1f} ms {r / d:6.2f}x")
 
 
 if __name__ == "__main__":
