@@ -240,6 +240,7 @@ def test_plan_and_apply_with_released_provider_against_emulator(ws, emulator):
           value = "${{data.vessel_kvm_screenshot.blade1.width}}x${{data.vessel_kvm_screenshot.blade1.height}}"
         }}
         output "png_sha256" {{ value = data.vessel_kvm_screenshot.blade1.sha256 }}
+        output "vlans" {{ value = provider::vessel::vlan_range("10-12,30") }}
         """)
     ws.tf("init")
     secret = {"VESSEL_PASSWORD": hmm["password"]}
@@ -249,3 +250,4 @@ def test_plan_and_apply_with_released_provider_against_emulator(ws, emulator):
     outputs = json.loads(ws.tf("output", "-json").stdout)
     assert re.fullmatch(r"\d+x\d+", outputs["screen"]["value"]) and outputs["screen"]["value"] != "0x0"
     assert re.fullmatch(r"[0-9a-f]{64}", outputs["png_sha256"]["value"])
+    assert outputs["vlans"]["value"] == [10, 11, 12, 30]
