@@ -91,7 +91,7 @@ def main(argv: list[str] | None = None) -> int:
     if not a.root.is_dir():
         print(f"serve: no directory {a.root} (run make mirror first)", file=sys.stderr)
         return 1
-    httpd, url, ca = start(a.root, a.certs, a.port)
+    httpd, url, ca = start(a.root, a.certs.resolve(), a.port)
     print(f"URL {url}", flush=True)
     print(f"CA {ca}", flush=True)
     sys.stderr.write(
