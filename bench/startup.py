@@ -129,13 +129,17 @@ def main() -> None:
     env["PLUGIN_CLIENT_CERT"] = client[1].decode()
     cmd = entry_point()
     baseline_cmd = [sys.executable, "-c", "pass"]
+    # the process layer alone: a provider whose servicer imports nothing but protobuf stubs
+    layer_cmd = [sys.executable, str(Path(__file__).resolve().parents[1] / "tests" / "plugin" / "mini_provider.py")]
     time_to_serving(cmd, env, client)  # warm the page cache and .pyc files
+    time_to_serving(layer_cmd, env, client)
     time_to_exit(baseline_cmd, env)
-    handshake, serving, baseline = [], [], []
+    handshake, serving, baseline, layer = [], [], [], []
     for _ in range(RUNS):  # interleaved so both see the same machine load
         h, s = time_to_serving(cmd, env, client)
         handshake.append(h)
         serving.append(s)
+        layer.append(time_to_serving(layer_cmd, env, client)[1])
         baseline.append(time_to_exit(baseline_cmd, env))
     b_ms = statistics.median(baseline)
     print(f"runs: {RUNS}, entry point: {Path(cmd[-1]).name}, AutoMTLS with a P-521 client certificate")
@@ -144,6 +148,9 @@ def main() -> None:
     print(f"python -c pass:                    {_fmt(baseline)}")
     print(f"ratio handshake / python -c pass:  {statistics.median(handshake) / b_ms:.2f}x")
     print(f"ratio first RPC / python -c pass:  {statistics.median(serving) / b_ms:.2f}x")
+    print(f"process layer only (mini provider) exec -> first RPC: {_fmt(layer)}; the rest of the "
+          f"entry point's time is its servicer (vessel resources): "
+          f"{(statistics.median(serving) - statistics.median(layer)) * 1000:.1f} ms")
     released_section(client, env)
 
 
