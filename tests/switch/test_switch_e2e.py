@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import base64
 import json
+import time
 from collections import Counter
 
 import pytest
 
+from vessel_core.sim.ssh.server import switch_reachable
 from vessel_core.sim.vrp.state import EthTrunk, PortConfig
 from vessel_core.switchops import PortState, parse_view
 
@@ -225,6 +227,9 @@ def test_faults_rollback_and_dropped_session(sws, emulator):
     assert parse_view(emulator.running_text()).managed() == parse_view(snap_text).managed()
     assert emulator.running_text() == snap_text
     emulator.call(lambda: setattr(emulator.emu.faults, "mgmt_loss_after_commit_s", {}))
+    deadline = time.monotonic() + 10  # the restore's own commit started one more outage
+    while not emulator.call(lambda: switch_reachable(emulator.emu, 2)) and time.monotonic() < deadline:
+        time.sleep(0.2)
     sws.env["VESSEL_WATCHDOG_DEADLINE"] = "5s"
     sws.apply()
     assert emulator.view().ports["10GE2/17/3"].description == "uplink"

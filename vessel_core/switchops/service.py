@@ -50,10 +50,12 @@ class SwitchChangeError(VesselError):
     """A switch change did not happen (``rolled_back``: it happened and was undone)."""
 
     def __init__(self, message: str, *, rolled_back: bool = False, snapshot_id: str | None = None,
-                 **kw: Any) -> None:
+                 after: Any = None, after_known: bool = False, **kw: Any) -> None:
         super().__init__(message, **kw)
         self.rolled_back = rolled_back
         self.snapshot_id = snapshot_id
+        self.after = after  # the object as the switch shows it after the failure (None: absent)
+        self.after_known = after_known  # False: the switch could not be read back
 
 
 @dataclass
@@ -206,10 +208,16 @@ class Switch:
                 return
             p = todo[0]
             msg = f"switch {self.label} refused {exc.command!r}: {exc.device_message or exc}"
-            self._settle(p, outcome="failed", snapshot_id=snap.id, before=object_of(before, p.change.kind, p.change.key),
-                         after=None, evidence={"error": msg, "lines": len(lines)},
-                         error=SwitchChangeError(msg, snapshot_id=snap.id, target=self.label, operation=p.op))
             self.invalidate()
+            try:  # vrp5 keeps the lines before the refused one: report what is really there
+                now = await self.view()
+                after, known = object_of(now, p.change.kind, p.change.key), True
+            except VesselError:
+                after, known = None, False
+            self._settle(p, outcome="failed", snapshot_id=snap.id, before=object_of(before, p.change.kind, p.change.key),
+                         after=after, evidence={"error": msg, "lines": len(lines)},
+                         error=SwitchChangeError(msg, snapshot_id=snap.id, target=self.label, operation=p.op,
+                                                 after=after, after_known=known))
             return
         except TransientError as exc:
             await self._after_drop(todo, before, snap.id, exc)
@@ -233,7 +241,8 @@ class Switch:
             if save_error or not satisfied(after, p.change):
                 msg = save_error or f"switch {self.label} does not show the change to {p.change.target} after commit"
                 self._settle(p, outcome="failed", snapshot_id=snap.id, before=b, after=a, evidence={"error": msg},
-                             error=SwitchChangeError(msg, snapshot_id=snap.id, target=self.label, operation=p.op))
+                             error=SwitchChangeError(msg, snapshot_id=snap.id, target=self.label, operation=p.op,
+                                                     after=a, after_known=True))
             else:
                 self._settle(p, outcome="success", snapshot_id=snap.id, before=b, after=a,
                              evidence={"batch_size": len(todo), "lines": len(lines)})
@@ -286,7 +295,9 @@ class Switch:
                          evidence={"reason": f"management heartbeat failed: {detail}", "restored": restored,
                                    "restore_detail": rdetail},
                          error=SwitchChangeError(msg, rolled_back=restored, snapshot_id=snap.id,
-                                                 target=self.label, operation=p.op))
+                                                 target=self.label, operation=p.op,
+                                                 after=object_of(before, p.change.kind, p.change.key),
+                                                 after_known=restored))
 
     async def _after_drop(self, todo: list[_Pending], before: SwitchView, snapshot_id: str,
                           exc: Exception) -> None:
@@ -307,11 +318,11 @@ class Switch:
             else:
                 msg = (f"switch {self.label}: SSH session dropped during the change of {p.change.target} "
                        f"({reason}); it was not applied. Run apply again.")
-                self._settle(p, outcome="failed", snapshot_id=snapshot_id, before=b,
-                             after=None if after is None else object_of(after, p.change.kind, p.change.key),
+                now = None if after is None else object_of(after, p.change.kind, p.change.key)
+                self._settle(p, outcome="failed", snapshot_id=snapshot_id, before=b, after=now,
                              evidence={"error": msg},
                              error=SwitchChangeError(msg, snapshot_id=snapshot_id, target=self.label,
-                                                     operation=p.op))
+                                                     operation=p.op, after=now, after_known=after is not None))
 
     # ------------------------------------------------------------------ data source
     async def facts(self) -> dict[str, Any]:

@@ -154,6 +154,14 @@ def switch_ops(cfg: Any) -> SwitchOps:
     return ops
 
 
+def report_failure(resp: Any, summary: str, exc: Exception, base: dict, values: Any) -> None:
+    """Error diagnostic; when the switch was read back after the failure, the state becomes what
+    it shows (``values(base, obj)``; None when absent) so Terraform records partial results."""
+    error_to_diag(resp.diagnostics, summary, exc)
+    if isinstance(exc, SwitchChangeError) and exc.after_known:
+        resp.state = None if exc.after is None else values(base, exc.after)
+
+
 def error_to_diag(diags: Diagnostics, summary: str, exc: Exception) -> None:
     detail = str(exc)
     if isinstance(exc, SwitchChangeError) and exc.snapshot_id and exc.snapshot_id not in detail:
@@ -161,5 +169,5 @@ def error_to_diag(diags: Diagnostics, summary: str, exc: Exception) -> None:
     diags.add_error(summary, detail)
 
 
-__all__ = ["DEFAULT_PORT", "error_to_diag", "id_attr", "is_port_name", "l2_attrs", "l2_values", "port_state",
+__all__ = ["DEFAULT_PORT", "error_to_diag", "report_failure", "id_attr", "is_port_name", "l2_attrs", "l2_values", "port_state",
            "switch_attr", "switch_ops", "validate_l2"]

@@ -22,6 +22,7 @@ from tfprovider.vessel.resources._switch import (
     l2_attrs,
     l2_values,
     port_state,
+    report_failure,
     switch_attr,
     switch_ops,
     validate_l2,
@@ -89,7 +90,11 @@ class Lag(Resource):
         try:
             result = await self._switch(obj).apply(Change("lag", int(obj["lag_id"]), want), op)
         except Exception as exc:  # noqa: BLE001
-            error_to_diag(resp.diagnostics, f"Eth-Trunk{obj['lag_id']} on {obj['switch']} not changed", exc)
+            summary = f"Eth-Trunk{int(obj['lag_id'])} on {obj['switch']} not changed"
+            if want is None:
+                error_to_diag(resp.diagnostics, summary, exc)
+            else:
+                report_failure(resp, summary, exc, obj, _values)
             return False
         resp.private["snapshot_id"] = result.snapshot_id
         return True
@@ -111,8 +116,12 @@ class Lag(Resource):
         if lag is None:
             resp.state = None
             return
-        resp.state = {**st, "id": f"{st['switch']}/{lag.lag_id}", "mode": lag.mode,
-                      "members": sorted(lag.members), **l2_values(lag.l2.normal())}
+        resp.state = _values(st, lag)
+
+
+def _values(base: dict, lag: LagState) -> dict:
+    return {**base, "id": f"{base['switch']}/{lag.lag_id}", "mode": lag.mode, "members": sorted(lag.members),
+            **l2_values(lag.l2.normal())}
 
 
 RESOURCES = [Lag]

@@ -10,11 +10,12 @@ from tfprovider.vessel.resources._switch import (
     l2_attrs,
     l2_values,
     port_state,
+    report_failure,
     switch_attr,
     switch_ops,
     validate_l2,
 )
-from vessel_core.switchops import PORT_RE, Change
+from vessel_core.switchops import PORT_RE, Change, PortState
 
 PORT_HELP = ("a CX310 port name: 10GE<slot>/<blade 1-16>/<1|2>, 10GE<slot>/17/<1-16>, 40GE<slot>/18/1 "
              "or GE<slot>/19/<1|2>")
@@ -66,7 +67,10 @@ class SwitchPort(Resource):
         try:
             result = await self._switch(obj).apply(Change("port", obj["port"], want), op)
         except Exception as exc:  # noqa: BLE001
-            error_to_diag(resp.diagnostics, f"port {obj['port']} on {obj['switch']} not changed", exc)
+            if want_obj is None:
+                error_to_diag(resp.diagnostics, f"port {obj['port']} on {obj['switch']} not reset", exc)
+            else:
+                report_failure(resp, f"port {obj['port']} on {obj['switch']} not changed", exc, obj, _values)
             return
         resp.private["snapshot_id"] = result.snapshot_id
         if want_obj is not None:
@@ -88,8 +92,7 @@ class SwitchPort(Resource):
         if p is None:
             resp.state = None
             return
-        p = p.normal()
-        resp.state = {**st, "id": f"{st['switch']}/{st['port']}", **l2_values(p), "enabled": p.enabled}
+        resp.state = _values(st, p)
 
     async def import_state(self, req: Request, resp: Response) -> None:
         switch, _, port = req.id.partition("/")
@@ -98,6 +101,11 @@ class SwitchPort(Resource):
                                        f'Expected "<switch>/<port>" such as "2X/10GE2/17/1", got: "{req.id}"')
             return
         resp.state = {**self.schema.null_value(), "switch": switch, "port": port}
+
+
+def _values(base: dict, p: PortState) -> dict:
+    p = p.normal()
+    return {**base, "id": f"{base['switch']}/{base['port']}", **l2_values(p), "enabled": p.enabled}
 
 
 RESOURCES = [SwitchPort]

@@ -3,7 +3,15 @@ from __future__ import annotations
 
 from tfprovider import cty
 from tfprovider.framework import Attribute, Request, Resource, Response, Schema, composite_id, length, requires_replace
-from tfprovider.vessel.resources._switch import VLAN_ID, _description, error_to_diag, id_attr, switch_attr, switch_ops
+from tfprovider.vessel.resources._switch import (
+    VLAN_ID,
+    _description,
+    error_to_diag,
+    id_attr,
+    report_failure,
+    switch_attr,
+    switch_ops,
+)
 from vessel_core.switchops import Change, VlanState
 
 
@@ -33,8 +41,8 @@ class Vlan(Resource):
                          plan.get("description"))
         try:
             result = await self._switch(plan).apply(Change("vlan", want.vid, want), op)
-        except Exception as exc:  # noqa: BLE001 - reported as a diagnostic, state kept as it was
-            error_to_diag(resp.diagnostics, f"VLAN {want.vid} on {plan['switch']} not changed", exc)
+        except Exception as exc:  # noqa: BLE001 - reported as a diagnostic with what the switch shows
+            report_failure(resp, f"VLAN {want.vid} on {plan['switch']} not changed", exc, plan, _values)
             return
         resp.state = {**plan, "id": f"{plan['switch']}/{want.vid}",
                       "name": plan.get("name") if cty.is_known(plan.get("name")) else result.after.name}
@@ -52,7 +60,7 @@ class Vlan(Resource):
         if v is None:
             resp.state = None
             return
-        resp.state = {**st, "id": f"{st['switch']}/{v.vid}", "name": v.name, "description": v.description}
+        resp.state = _values(st, v)
 
     async def delete(self, req: Request, resp: Response) -> None:
         st = req.state
@@ -63,6 +71,10 @@ class Vlan(Resource):
             error_to_diag(resp.diagnostics, f"VLAN {vid} on {st['switch']} not deleted", exc)
             return
         resp.private["snapshot_id"] = result.snapshot_id
+
+
+def _values(base: dict, v: VlanState) -> dict:
+    return {**base, "id": f"{base['switch']}/{v.vid}", "name": v.name, "description": v.description}
 
 
 RESOURCES = [Vlan]
