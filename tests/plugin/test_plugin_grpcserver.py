@@ -136,3 +136,16 @@ def test_keepalive_pings_are_answered(launch, client_cert):
         assert state == grpc.ChannelConnectivity.READY.value[0]
         stub.GetMetadata(tfplugin6_pb2.GetMetadata.Request(), timeout=10)
     assert p.proc.poll() is None
+
+
+def test_deadline_ends_the_handler(launch, client_cert):
+    p = launch(client_cert)
+    with channel(p, client_cert) as ch:
+        stdio = grpc_stdio_pb2_grpc.GRPCStdioStub(ch).StreamStdio(empty_pb2.Empty(), timeout=30)
+        stub = tfplugin6_pb2_grpc.ProviderStub(ch)
+        t0 = time.monotonic()
+        with pytest.raises(grpc.RpcError) as err:
+            stub.MoveResourceState(tfplugin6_pb2.MoveResourceState.Request(source_type_name="vesseltest_d"), timeout=0.5)
+        assert err.value.code() == grpc.StatusCode.DEADLINE_EXCEEDED
+        assert b"cancelled vesseltest_d" in next(stdio).data  # the handler did not run on for 30 s
+        assert time.monotonic() - t0 < 10

@@ -236,7 +236,6 @@ class GrpcConnection(asyncio.Protocol):
         self.transport: asyncio.Transport | None = None
         self.streams: dict[int, _Stream] = {}
         self.closed = False
-        self.lost: asyncio.Future[None] = server.loop.create_future()
         self._paused = False
         self._flush_scheduled = False
         self._drained: asyncio.Future[None] | None = None
@@ -272,8 +271,6 @@ class GrpcConnection(asyncio.Protocol):
         for stream in list(self.streams.values()):
             self._cancel(stream)
         self._wake_writer()
-        if not self.lost.done():
-            self.lost.set_result(None)
 
     def pause_writing(self) -> None:
         self._paused = True
