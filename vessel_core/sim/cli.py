@@ -28,7 +28,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--vrp", default="vrp8", help="vrp5|vrp8, or per switch: 2=vrp5,3=vrp8")
     p.add_argument("--port-base", type=int, default=None,
-                   help="HMM HTTPS=base, SSH=base+1, iBMC of blade N=base+10+N (default: random)")
+                   help="HMM HTTPS=base, SSH=base+1, switch S direct SSH=base+2+S, iBMC of blade N=base+10+N (default: random)")
     p.add_argument("--password", default=None, help="root password of a new chassis")
     p.add_argument("--faults", default=None, help="JSON object of fault knobs")
     p.add_argument("--fast", action="store_true", help="sub-second power and flash timings")
