@@ -1,7 +1,20 @@
-"""The change-safety envelope: snapshot first, watchdog after, audit always."""
-from vessel_core.safety.audit import AuditError, AuditLog, default_actor, digest, redact_evidence
-from vessel_core.safety.envelope import ChangeRolledBack, Envelope
-from vessel_core.safety.snapshot import Snapshot, SnapshotError, SnapshotStore
+"""The change-safety envelope: snapshot first, watchdog after, audit always.
 
-__all__ = ["AuditError", "AuditLog", "ChangeRolledBack", "Envelope", "Snapshot", "SnapshotError",
-           "SnapshotStore", "default_actor", "digest", "redact_evidence"]
+Names are imported on first use (``snapshot`` loads PyYAML).
+"""
+from typing import TYPE_CHECKING
+
+from vessel_core._lazy import lazy_exports
+
+_EXPORTS = {
+    **dict.fromkeys(["AuditError", "AuditLog", "default_actor", "digest", "redact_evidence"], "audit"),
+    **dict.fromkeys(["ChangeRolledBack", "Envelope"], "envelope"),
+    **dict.fromkeys(["Snapshot", "SnapshotError", "SnapshotStore"], "snapshot"),
+}
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
+__all__ = sorted(_EXPORTS)
+
+if TYPE_CHECKING:
+    from vessel_core.safety.audit import AuditError, AuditLog, default_actor, digest, redact_evidence
+    from vessel_core.safety.envelope import ChangeRolledBack, Envelope
+    from vessel_core.safety.snapshot import Snapshot, SnapshotError, SnapshotStore

@@ -19,9 +19,7 @@ import re
 from dataclasses import dataclass, field, replace
 from typing import Iterable
 
-from vessel_core.drivers.vrp.parse import config_sections
 from vessel_core.errors import ValidationError
-from vessel_core.models.vrp import expand_vlan_list
 
 LINK_TYPES = ("access", "trunk", "hybrid")
 LAG_MODES = ("manual", "lacp")
@@ -125,6 +123,8 @@ class SwitchView:
 # ------------------------------------------------------------------------------ parsing
 
 def _vlans(text: str) -> set[int]:
+    from vessel_core.models.vrp import expand_vlan_list  # pydantic: loaded when a switch is read
+
     return set(expand_vlan_list(text))
 
 
@@ -171,6 +171,8 @@ def _interface(lines: Iterable[str]) -> tuple[PortState, str, int | None]:
 
 def parse_view(text: str, flavour: str | None = None) -> SwitchView:
     """A :class:`SwitchView` from ``display current-configuration`` output."""
+    from vessel_core.drivers.vrp.parse import config_sections  # ntc-templates: loaded when a switch is read
+
     view = SwitchView(text=text)
     if flavour is None and text.lstrip().startswith("!"):
         flavour = "vrp8"  # CloudEngine-style configurations open with "!Software Version"

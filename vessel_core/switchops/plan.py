@@ -13,7 +13,6 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Union
 
-from vessel_core.models.vrp import vlan_batch_args
 from vessel_core.switchops.model import (
     DEFAULT_PORT,
     LagState,
@@ -53,6 +52,8 @@ def current(view: SwitchView, kind: str, key: int | str) -> VlanState | PortStat
 
 
 def _ids(vids: set[int] | frozenset[int]) -> list[str]:
+    from vessel_core.models.vrp import vlan_batch_args  # pydantic: loaded only when lines are planned
+
     return vlan_batch_args(sorted(vids))
 
 

@@ -7,24 +7,17 @@ from __future__ import annotations
 
 import os
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from tfprovider import cty
 from tfprovider.cty import AttributePath
 from tfprovider.framework import Attribute, Diagnostics, in_range, one_of, regex, requires_replace, use_state_for_unknown
-from vessel_core.drivers.ssh import HostKeyPolicy
-from vessel_core.drivers.vrp import HmmHopPath, VrpCli
 from vessel_core.errors import VesselError
-from vessel_core.safety import AuditLog, Envelope, SnapshotStore, default_actor
-from vessel_core.switchops import (
-    DEFAULT_PORT,
-    LINK_TYPES,
-    PORT_RE,
-    PortState,
-    SwitchChangeError,
-    SwitchOps,
-)
+from vessel_core.switchops.model import DEFAULT_PORT, LINK_TYPES, PORT_RE, PortState
+
+if TYPE_CHECKING:  # the SSH stack, VRP client and safety envelope load when a switch is first used
+    from vessel_core.switchops.service import SwitchOps
 
 SWITCH_RE = r"[1-4][EX]"
 VLAN_ID = dict(validators=[in_range(1, 4094)])
@@ -123,6 +116,11 @@ def switch_ops(cfg: Any) -> SwitchOps:
     ops = cfg.runtime.get("switchops")
     if ops is not None:
         return ops
+    from vessel_core.drivers.ssh.hostkeys import HostKeyPolicy
+    from vessel_core.drivers.vrp.cli import HmmHopPath, VrpCli
+    from vessel_core.safety import AuditLog, Envelope, SnapshotStore, default_actor
+    from vessel_core.switchops.service import SwitchOps
+
     if cfg.ssh_host_key_fingerprint:
         keys = HostKeyPolicy.pinned(cfg.ssh_host_key_fingerprint)
     elif cfg.ssh_known_hosts:
@@ -154,17 +152,24 @@ def switch_ops(cfg: Any) -> SwitchOps:
     return ops
 
 
+def _change_error(exc: Exception) -> bool:
+    """Whether ``exc`` is a SwitchChangeError (its module is loaded once a switch was used)."""
+    from vessel_core.switchops.service import SwitchChangeError
+
+    return isinstance(exc, SwitchChangeError)
+
+
 def report_failure(resp: Any, summary: str, exc: Exception, base: dict, values: Any) -> None:
     """Error diagnostic; when the switch was read back after the failure, the state becomes what
     it shows (``values(base, obj)``; None when absent) so Terraform records partial results."""
     error_to_diag(resp.diagnostics, summary, exc)
-    if isinstance(exc, SwitchChangeError) and exc.after_known:
+    if _change_error(exc) and exc.after_known:
         resp.state = None if exc.after is None else values(base, exc.after)
 
 
 def error_to_diag(diags: Diagnostics, summary: str, exc: Exception) -> None:
     detail = str(exc)
-    if isinstance(exc, SwitchChangeError) and exc.snapshot_id and exc.snapshot_id not in detail:
+    if _change_error(exc) and exc.snapshot_id and exc.snapshot_id not in detail:
         detail += f" (snapshot {exc.snapshot_id})"
     diags.add_error(summary, detail)
 
