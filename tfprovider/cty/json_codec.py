@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 from decimal import Decimal
+from itertools import repeat
 from typing import Any
 
 from .msgpack_codec import decimal_text, parse_number_text
-from .path import ROOT, AttributePath, CtyError, utf8_text
-from .types import Bool, CtyType, List, Map, Number, Object, Set, String, Tuple, type_from_obj
-from .values import DynamicVal, Unknown, check_object_keys, check_tuple_length, conform, dedupe_set, set_elements
+from .path import ROOT, AttributePath, CtyError, KeyStep, attr_step, utf8_text
+from .types import Bool, CtyType, List, Map, Number, Object, Set, String, Tuple, _Primitive, type_from_obj
+from .values import (DynamicVal, Unknown, check_object_keys, check_tuple_length, collect_items, collect_list, conform,
+                     conform_string, dedupe_set, set_elements)
 
 
 # ---------------------------------------------------------------------------------------
@@ -95,7 +97,7 @@ def decode_json(data: bytes | str, ty: CtyType, *, ignore_extra_attributes: bool
         raise
     except ValueError as exc:
         raise CtyError(f"invalid JSON value: {exc}") from None
-    return _from_json(raw, ty, ROOT, ignore_extra_attributes)
+    return _from_json(raw, ty, ignore_extra_attributes)
 
 
 def _parse_int(text: str) -> int | Decimal:
@@ -109,62 +111,70 @@ def _reject_constant(name: str) -> Any:
     raise CtyError(f"{name} is not a valid number")
 
 
-def _from_json(raw: Any, ty: CtyType, path: AttributePath, lenient: bool) -> Any:
+def _from_json(raw: Any, ty: CtyType, lenient: bool) -> Any:
+    """The value of ``raw`` read as ``ty``; error paths are relative to ``raw`` (built while an
+    error unwinds, :meth:`CtyError.under`)."""
     if raw is None:
         return None
-    if ty.is_dynamic():
-        return _dynamic_from_json(raw, path, lenient)
-    if ty == String:
-        # cty's JSON decoder converts primitives to the wanted type
-        if isinstance(raw, bool):
-            raw = "true" if raw else "false"
-        elif isinstance(raw, (int, Decimal)):
-            raw = str(raw)
-        if not isinstance(raw, str):
-            raise CtyError(f"a string is required, got {_json_kind(raw)}", path)
-        return conform(raw, String, path)
-    if ty == Number:
-        if isinstance(raw, str):
-            return parse_number_text(raw, path)
-        if isinstance(raw, bool) or not isinstance(raw, (int, Decimal)):
-            raise CtyError(f"a number is required, got {_json_kind(raw)}", path)
-        return raw
-    if ty == Bool:
-        if raw in ("true", "false"):
-            return raw == "true"
-        if not isinstance(raw, bool):
-            raise CtyError(f"a bool is required, got {_json_kind(raw)}", path)
-        return raw
+    if type(ty) is _Primitive:
+        name = ty._name  # type: ignore[attr-defined]
+        if name == "string":
+            # cty's JSON decoder converts primitives to the wanted type
+            if isinstance(raw, bool):
+                raw = "true" if raw else "false"
+            elif isinstance(raw, (int, Decimal)):
+                raw = str(raw)
+            if not isinstance(raw, str):
+                raise CtyError(f"a string is required, got {_json_kind(raw)}")
+            return conform_string(raw)
+        if name == "number":
+            if isinstance(raw, str):
+                return parse_number_text(raw, ROOT)
+            if isinstance(raw, bool) or not isinstance(raw, (int, Decimal)):
+                raise CtyError(f"a number is required, got {_json_kind(raw)}")
+            return raw
+        if name == "bool":
+            if raw in ("true", "false"):
+                return raw == "true"
+            if not isinstance(raw, bool):
+                raise CtyError(f"a bool is required, got {_json_kind(raw)}")
+            return raw
+        return _dynamic_from_json(raw, lenient)
+
+    def decode(v: Any, t: CtyType) -> Any:
+        return _from_json(v, t, lenient)
+
     if isinstance(ty, (List, Set, Tuple)):
         if not isinstance(raw, list):
-            raise CtyError(f"{ty.a_name()} is required (JSON array), got {_json_kind(raw)}", path)
-        if isinstance(ty, Tuple):
-            check_tuple_length(raw, ty, path)
-            return [_from_json(v, t, path.index(i), lenient) for i, (v, t) in enumerate(zip(raw, ty.element_types))]
-        et = ty.element_type
+            raise CtyError(f"{ty.a_name()} is required (JSON array), got {_json_kind(raw)}")
         if isinstance(ty, Set):
-            with set_elements(path) as inner:
-                return dedupe_set([_from_json(v, et, inner, lenient) for v in raw], et)
-        return [_from_json(v, et, path.index(i), lenient) for i, v in enumerate(raw)]
+            et = ty.element_type
+            with set_elements(ROOT):
+                return dedupe_set([decode(v, et) for v in raw], et)
+        if isinstance(ty, Tuple):
+            check_tuple_length(raw, ty, ROOT)
+            return collect_list(decode, raw, ty.element_types)
+        return collect_list(decode, raw, repeat(ty.element_type))
     if isinstance(ty, (Map, Object)):
         if not isinstance(raw, dict):
-            raise CtyError(f"{ty.a_name()} is required (JSON object), got {_json_kind(raw)}", path)
+            raise CtyError(f"{ty.a_name()} is required (JSON object), got {_json_kind(raw)}")
         if isinstance(ty, Map):
-            return {k: _from_json(v, ty.element_type, path.key(k), lenient) for k, v in raw.items()}
+            et = ty.element_type
+            return collect_items(decode, ((k, v, et) for k, v in raw.items()), KeyStep)
         if not lenient:
-            check_object_keys(raw, ty, path)
-        return {k: _from_json(raw.get(k), t, path.attr(k), lenient) for k, t in ty.attribute_types.items()}
+            check_object_keys(raw, ty, ROOT)
+        return collect_items(decode, ((k, raw.get(k), t) for k, t in ty.attribute_types.items()), attr_step)
     raise TypeError(f"unsupported type {ty!r}")
 
 
-def _dynamic_from_json(raw: Any, path: AttributePath, lenient: bool) -> Any:
+def _dynamic_from_json(raw: Any, lenient: bool) -> Any:
     if not isinstance(raw, dict) or set(raw) != {"type", "value"}:
-        raise CtyError('a dynamic value must be a JSON object {"type": ..., "value": ...}', path)
+        raise CtyError('a dynamic value must be a JSON object {"type": ..., "value": ...}')
     try:
         real_type = type_from_obj(raw["type"])
     except CtyError as exc:
-        raise CtyError(f"dynamic value has an invalid type: {exc.message}", path) from None
-    value = _from_json(raw["value"], real_type, path, lenient)
+        raise CtyError(f"dynamic value has an invalid type: {exc.message}") from None
+    value = _from_json(raw["value"], real_type, lenient)
     return value if real_type.is_dynamic() else DynamicVal(real_type, value)
 
 

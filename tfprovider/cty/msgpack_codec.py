@@ -8,12 +8,13 @@ from __future__ import annotations
 import math
 import re
 from decimal import Decimal
+from itertools import repeat
 from typing import Any
 
 import msgpack
 
-from .path import ROOT, AttributePath, CtyError
-from .types import Bool, CtyType, List, Map, Number, Object, Set, String, Tuple, type_from_json, type_to_json
+from .path import ROOT, AttributePath, CtyError, KeyStep, attr_step
+from .types import CtyType, List, Map, Number, Object, Set, Tuple, _Primitive, type_from_json, type_to_json
 from .values import (
     UNKNOWN,
     DynamicVal,
@@ -21,6 +22,9 @@ from .values import (
     check_object_keys,
     check_tuple_length,
     conform,
+    collect_items,
+    collect_list,
+    conform_string,
     dedupe_set,
     refinement_applies,
     set_elements,
@@ -91,12 +95,15 @@ def _to_wire(value: Any, ty: CtyType) -> Any:
         return None
     if isinstance(value, Unknown):
         return _unknown_to_wire(value, ty)
-    if ty.is_dynamic():
-        return [type_to_json(value.type), _to_wire(value.value, value.type)]
-    if ty == Number:
-        return number_to_wire(value)
-    if ty == String or ty == Bool:
+    if type(ty) is _Primitive:
+        name = ty._name  # type: ignore[attr-defined]
+        if name == "number":
+            return number_to_wire(value)
+        if name == "dynamic":
+            return [type_to_json(value.type), _to_wire(value.value, value.type)]
         return value
+    if isinstance(ty, Object):
+        return {k: _to_wire(value[k], t) for k, t in ty.attribute_types.items()}
     if isinstance(ty, (List, Set)):
         et = ty.element_type
         return [_to_wire(v, et) for v in value]
@@ -105,8 +112,6 @@ def _to_wire(value: Any, ty: CtyType) -> Any:
     if isinstance(ty, Map):
         et = ty.element_type
         return {k: _to_wire(v, et) for k, v in value.items()}
-    if isinstance(ty, Object):
-        return {k: _to_wire(value[k], t) for k, t in ty.attribute_types.items()}
     raise TypeError(f"unsupported type {ty!r}")
 
 
@@ -140,7 +145,7 @@ def _truncate_utf8(s: str, limit: int) -> str:
 def decode_msgpack(data: bytes, ty: CtyType) -> Any:
     """Decode DynamicValue msgpack against ``ty``; raises CtyError naming the path."""
     raw = _unpack(data, "value")
-    return _from_wire(raw, ty, ROOT)
+    return _from_wire(raw, ty)
 
 
 def _unpack(data: bytes, what: str) -> Any:
@@ -153,47 +158,49 @@ def _unpack(data: bytes, what: str) -> Any:
         raise CtyError(f"invalid msgpack {what}: {type(exc).__name__}: {exc}") from None
 
 
-def _from_wire(raw: Any, ty: CtyType, path: AttributePath) -> Any:
+def _from_wire(raw: Any, ty: CtyType) -> Any:
+    """The value of ``raw`` read as ``ty``. Paths are relative to ``raw`` and built only for an
+    error, while it unwinds (:meth:`CtyError.under`)."""
     if raw is None:
         return None
-    if isinstance(raw, _Ext):
-        return _unknown_from_wire(raw, ty, path)
-    if ty.is_dynamic():
-        return _dynamic_from_wire(raw, path)
-    if ty == String:
-        if isinstance(raw, bytes):
-            try:
-                raw = raw.decode("utf-8")
-            except UnicodeDecodeError:
-                raise CtyError("string is not valid UTF-8", path) from None
-        if not isinstance(raw, str):
-            raise CtyError(f"a string is required, got {_wire_kind(raw)}", path)
-        return conform(raw, String, path)
-    if ty == Number:
-        return number_from_wire(raw, path)
-    if ty == Bool:
-        if not isinstance(raw, bool):
-            raise CtyError(f"a bool is required, got {_wire_kind(raw)}", path)
-        return raw
+    if type(raw) is _Ext:
+        return _unknown_from_wire(raw, ty, ROOT)
+    if type(ty) is _Primitive:
+        name = ty._name  # type: ignore[attr-defined]
+        if name == "string":
+            if isinstance(raw, bytes):
+                try:
+                    raw = raw.decode("utf-8")
+                except UnicodeDecodeError:
+                    raise CtyError("string is not valid UTF-8") from None
+            if not isinstance(raw, str):
+                raise CtyError(f"a string is required, got {_wire_kind(raw)}")
+            return conform_string(raw)
+        if name == "number":
+            return number_from_wire(raw, ROOT)
+        if name == "bool":
+            if not isinstance(raw, bool):
+                raise CtyError(f"a bool is required, got {_wire_kind(raw)}")
+            return raw
+        return _dynamic_from_wire(raw, ROOT)
+    if isinstance(ty, Object):
+        mapping = _wire_map(raw, ty, ROOT)
+        check_object_keys(mapping, ty, ROOT)
+        return collect_items(_from_wire, ((k, mapping.get(k), t) for k, t in ty.attribute_types.items()), attr_step)
     if isinstance(ty, List):
-        et = ty.element_type
-        return [_from_wire(v, et, path.index(i)) for i, v in enumerate(_wire_array(raw, ty, path))]
+        return collect_list(_from_wire, _wire_array(raw, ty, ROOT), repeat(ty.element_type))
     if isinstance(ty, Set):
         et = ty.element_type
-        items = _wire_array(raw, ty, path)
-        with set_elements(path) as inner:
-            return dedupe_set([_from_wire(v, et, inner) for v in items], et)
+        items = _wire_array(raw, ty, ROOT)
+        with set_elements(ROOT):
+            return dedupe_set([_from_wire(v, et) for v in items], et)
     if isinstance(ty, Tuple):
-        items = _wire_array(raw, ty, path)
-        check_tuple_length(items, ty, path)
-        return [_from_wire(v, t, path.index(i)) for i, (v, t) in enumerate(zip(items, ty.element_types))]
+        items = _wire_array(raw, ty, ROOT)
+        check_tuple_length(items, ty, ROOT)
+        return collect_list(_from_wire, items, ty.element_types)
     if isinstance(ty, Map):
         et = ty.element_type
-        return {k: _from_wire(v, et, path.key(k)) for k, v in _wire_map(raw, ty, path).items()}
-    if isinstance(ty, Object):
-        mapping = _wire_map(raw, ty, path)
-        check_object_keys(mapping, ty, path)
-        return {k: _from_wire(mapping.get(k), t, path.attr(k)) for k, t in ty.attribute_types.items()}
+        return collect_items(_from_wire, ((k, v, et) for k, v in _wire_map(raw, ty, ROOT).items()), KeyStep)
     raise TypeError(f"unsupported type {ty!r}")
 
 
@@ -235,9 +242,12 @@ def _dynamic_from_wire(raw: Any, path: AttributePath) -> Any:
         real_type = type_from_json(header)
     except CtyError as exc:
         raise CtyError(f"dynamic value has an invalid type: {exc.message}", path) from None
-    if real_type.is_dynamic():
-        return _from_wire(inner, real_type, path)
-    return DynamicVal(real_type, _from_wire(inner, real_type, path))
+    try:
+        value = _from_wire(inner, real_type)
+    except CtyError as exc:
+        exc.under(*path.steps)
+        raise
+    return value if real_type.is_dynamic() else DynamicVal(real_type, value)
 
 
 def _unknown_from_wire(ext: _Ext, ty: CtyType, path: AttributePath) -> Unknown:

@@ -58,17 +58,17 @@ class AttributePath:
         object.__setattr__(self, "steps", steps)
 
     def attr(self, name: str) -> AttributePath:
-        return AttributePath(self.steps + (AttrStep(name),))
+        return _path(self.steps + (attr_step(name),))
 
     def index(self, index: int) -> AttributePath:
-        return AttributePath(self.steps + (IndexStep(index),))
+        return _path(self.steps + (IndexStep(index),))
 
     def key(self, key: str) -> AttributePath:
-        return AttributePath(self.steps + (KeyStep(key),))
+        return _path(self.steps + (KeyStep(key),))
 
     def parent(self) -> AttributePath:
         """The path without its last step (the empty path stays empty)."""
-        return AttributePath(self.steps[:-1])
+        return _path(self.steps[:-1])
 
     def __len__(self) -> int:
         return len(self.steps)
@@ -90,6 +90,27 @@ class AttributePath:
     def __repr__(self) -> str:
         return f"AttributePath({str(self)!r})"
 
+
+def _path(steps: tuple[Step, ...]) -> AttributePath:
+    """An AttributePath from steps known to be valid (extension of a valid path): no re-check."""
+    path = object.__new__(AttributePath)
+    object.__setattr__(path, "steps", steps)
+    return path
+
+
+#: attribute steps by name (schemas repeat a small set of names on every request)
+_ATTR_STEPS: dict[str, AttrStep] = {}
+_STEP_CACHE_SIZE = 4096
+
+
+def attr_step(name: str) -> AttrStep:
+    """``AttrStep(name)``, shared for the names seen most (steps are immutable)."""
+    step = _ATTR_STEPS.get(name)
+    if step is None:
+        step = AttrStep(name)
+        if len(_ATTR_STEPS) < _STEP_CACHE_SIZE:
+            _ATTR_STEPS[name] = step
+    return step
 
 ROOT = AttributePath()
 
@@ -115,3 +136,13 @@ class CtyError(ValueError):
         self.message = message
         self.path = path
         super().__init__(f"{path}: {message}" if path else message)
+
+    def under(self, *prefix: Step) -> CtyError:
+        """Put the error under ``prefix`` (its path becomes prefix + its own path) and return it.
+
+        Decoders and :func:`conform` walk values without building paths and call this while
+        the error unwinds, so a path is built only for a value that is reported."""
+        if prefix:
+            self.path = _path(prefix + self.path.steps)
+            self.args = (f"{self.path}: {self.message}",)
+        return self

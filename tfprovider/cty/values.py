@@ -11,13 +11,15 @@ import math
 import numbers
 import unicodedata
 from collections import Counter
+from collections.abc import Mapping as _AbcMapping
 from contextlib import contextmanager
 from decimal import Decimal
 from types import MappingProxyType
-from typing import Any, Iterator, Mapping
+from itertools import repeat
+from typing import Any, Callable, Iterable, Iterator, Mapping
 
-from .path import ROOT, AttributePath, CtyError
-from .types import Bool, CtyType, Dynamic, List, Map, Number, Object, Set, String, Tuple, _Collection
+from .path import ROOT, AttributePath, CtyError, IndexStep, KeyStep, attr_step as _attr_step
+from .types import Bool, CtyType, Dynamic, List, Map, Number, Object, Set, String, Tuple, _Collection, _Primitive
 
 # Refinement names (msgpack ext 12 keys in brackets):
 #   not_null      [1]    True: the final value will not be null
@@ -176,16 +178,31 @@ def is_known(value: Any) -> bool:
     return not isinstance(value, Unknown)
 
 
+_LEAVES = frozenset({str, int, float, bool, type(None), Decimal})
+
+
 def is_wholly_known(value: Any) -> bool:
     """True when neither the value nor anything inside it is unknown."""
-    if isinstance(value, Unknown):
+    t = type(value)
+    if t is dict:
+        items: Any = value.values()
+    elif t is list:
+        items = value
+    elif t in _LEAVES:
+        return True
+    elif isinstance(value, Unknown):
         return False
-    if isinstance(value, DynamicVal):
+    elif isinstance(value, DynamicVal):
         return is_wholly_known(value.value)
-    if isinstance(value, (list, tuple)):
-        return all(is_wholly_known(v) for v in value)
-    if isinstance(value, Mapping):
-        return all(is_wholly_known(v) for v in value.values())
+    elif isinstance(value, (list, tuple)):
+        items = value
+    elif isinstance(value, _AbcMapping):
+        items = value.values()
+    else:
+        return True
+    for v in items:
+        if type(v) not in _LEAVES and not is_wholly_known(v):
+            return False
     return True
 
 
@@ -202,14 +219,17 @@ def canonical_key(value: Any, ty: CtyType) -> Any:
         return None
     if isinstance(value, Unknown):
         return _refinement_key(value)
-    if ty.is_dynamic():
+    if type(ty) is _Primitive:
+        name = ty._name  # type: ignore[attr-defined]
+        if name == "string":
+            return value
+        if name == "number":
+            return number_key(value)
+        if name == "bool":
+            return ("b", value)
         return ("d", value.type, canonical_key(value.value, value.type))
-    if ty == String:
-        return value
-    if ty == Number:
-        return number_key(value)
-    if ty == Bool:
-        return ("b", value)
+    if isinstance(ty, Object):
+        return ("o", tuple(canonical_key(value[k], t) for k, t in ty.attribute_types.items()))
     if isinstance(ty, List):
         et = ty.element_type
         return ("l", tuple(canonical_key(v, et) for v in value))
@@ -221,8 +241,6 @@ def canonical_key(value: Any, ty: CtyType) -> Any:
     if isinstance(ty, Map):
         et = ty.element_type
         return ("m", frozenset((k, canonical_key(v, et)) for k, v in value.items()))
-    if isinstance(ty, Object):
-        return ("o", tuple(canonical_key(value[k], t) for k, t in ty.attribute_types.items()))
     raise TypeError(f"unsupported type {ty!r}")
 
 
@@ -246,59 +264,120 @@ def conform(value: Any, ty: CtyType, path: AttributePath = ROOT) -> Any:
     sets become lists, set duplicates (wholly known and equal) are removed, objects get
     every declared attribute (missing ones null), ints of other integral types become int.
     Refinements that cannot apply to ``ty`` raise; unknown dynamic values lose theirs.
-    Raises :class:`CtyError` naming the path of the first offending value.
+    Raises :class:`CtyError` naming the path of the first offending value (``path`` + the
+    position inside ``value``).
     """
+    try:
+        return _conform(value, ty)
+    except CtyError as exc:
+        exc.under(*path.steps)
+        raise
+
+
+def _conform(value: Any, ty: CtyType) -> Any:
+    """:func:`conform` relative to ``value``: errors carry the path inside it (see CtyError.under)."""
     if value is None:
         return None
     if isinstance(value, Unknown):
-        return _conform_unknown(value, ty, path)
-    if ty.is_dynamic():
-        if not isinstance(value, DynamicVal):
-            raise CtyError(
-                f"a value of dynamic type must be given as DynamicVal(type, value), got {type(value).__name__}", path
-            )
-        if value.type.is_dynamic():
-            return conform(value.value, Dynamic, path)
-        return DynamicVal(value.type, conform(value.value, value.type, path))
-    if isinstance(value, DynamicVal):
-        raise CtyError(f"a DynamicVal is only allowed where any type is accepted; {ty.friendly_name()} is required", path)
-    if ty == String:
-        if not isinstance(value, str):
-            raise CtyError(f"a string is required, got {type(value).__name__}", path)
-        try:
-            value.encode("utf-8")
-        except UnicodeEncodeError:
-            raise CtyError("string is not valid Unicode (lone surrogate)", path) from None
-        return value if unicodedata.is_normalized("NFC", value) else unicodedata.normalize("NFC", value)
-    if ty == Number:
-        return _check_number(value, path)
-    if ty == Bool:
+        return _conform_unknown(value, ty, ROOT)
+    tt = type(ty)
+    if tt is _Primitive:
+        name = ty._name  # type: ignore[attr-defined]
+        if name == "dynamic":
+            if not isinstance(value, DynamicVal):
+                raise CtyError(
+                    f"a value of dynamic type must be given as DynamicVal(type, value), got {type(value).__name__}"
+                )
+            if value.type.is_dynamic():
+                return _conform(value.value, Dynamic)
+            return DynamicVal(value.type, _conform(value.value, value.type))
+        if isinstance(value, DynamicVal):
+            raise CtyError(f"a DynamicVal is only allowed where any type is accepted; {ty.friendly_name()} is required")
+        if name == "string":
+            return conform_string(value)
+        if name == "number":
+            return _check_number(value)
         if not isinstance(value, bool):
-            raise CtyError(f"a bool is required, got {type(value).__name__}", path)
+            raise CtyError(f"a bool is required, got {type(value).__name__}")
         return value
+    if isinstance(value, DynamicVal):
+        raise CtyError(f"a DynamicVal is only allowed where any type is accepted; {ty.friendly_name()} is required")
+    if isinstance(ty, Object):
+        mapping = _mapping(value, ty, ROOT)
+        check_object_keys(mapping, ty, ROOT)  # type: ignore[arg-type]
+        return collect_items(_conform, ((k, mapping.get(k), t) for k, t in ty.attribute_types.items()), _attr_step)  # type: ignore[attr-defined]
     if isinstance(ty, List):
-        items = _sequence(value, ty, path)
-        et = ty.element_type
-        return [conform(v, et, path.index(i)) for i, v in enumerate(items)]
+        return collect_list(_conform, _sequence(value, ty, ROOT), repeat(ty.element_type))
     if isinstance(ty, Tuple):
-        items = _sequence(value, ty, path)
-        check_tuple_length(items, ty, path)
-        return [conform(v, t, path.index(i)) for i, (v, t) in enumerate(zip(items, ty.element_types))]
+        items = _sequence(value, ty, ROOT)
+        check_tuple_length(items, ty, ROOT)
+        return collect_list(_conform, items, ty.element_types)
     if isinstance(ty, Set):
         if isinstance(value, (set, frozenset)):
             value = list(value)
-        items = _sequence(value, ty, path)
-        with set_elements(path) as inner:
-            return dedupe_set([conform(v, ty.element_type, inner) for v in items], ty.element_type)
-    if isinstance(ty, Map):
-        mapping = _mapping(value, ty, path)
+        items = _sequence(value, ty, ROOT)
         et = ty.element_type
-        return {k: conform(v, et, path.key(k)) for k, v in mapping.items()}
-    if isinstance(ty, Object):
-        mapping = _mapping(value, ty, path)
-        check_object_keys(mapping, ty, path)
-        return {k: conform(mapping.get(k), t, path.attr(k)) for k, t in ty.attribute_types.items()}
+        with set_elements(ROOT):
+            return dedupe_set([_conform(v, et) for v in items], et)
+    if isinstance(ty, Map):
+        mapping = _mapping(value, ty, ROOT)
+        et = ty.element_type
+        return collect_items(_conform, ((k, v, et) for k, v in mapping.items()), KeyStep)
     raise TypeError(f"unsupported type {ty!r}")
+
+
+def collect_items(fn: Callable[[Any, CtyType], Any], items: Iterable[tuple[Any, Any, CtyType]],
+                  step: Callable[[Any], Any]) -> dict:
+    """``{k: fn(v, t)}`` for the ``(k, v, t)`` of ``items`` (null and plain leaves are taken
+    as they are); a CtyError from ``fn`` is put under ``step(k)``. The walkers of this package
+    build no path unless a value is reported."""
+    out = {}
+    for k, v, t in items:
+        if v is None or plain_leaf(v, t):
+            out[k] = v
+            continue
+        try:
+            out[k] = fn(v, t)
+        except CtyError as exc:
+            exc.under(step(k))
+            raise
+    return out
+
+
+def collect_list(fn: Callable[[Any, CtyType], Any], values: Iterable[Any], types: Iterable[CtyType]) -> list:
+    """``[fn(v, t)]`` over ``values`` and ``types`` side by side, as :func:`collect_items`
+    (an error is put under the element's index)."""
+    out = []
+    for i, (v, t) in enumerate(zip(values, types)):
+        if v is None or plain_leaf(v, t):
+            out.append(v)
+            continue
+        try:
+            out.append(fn(v, t))
+        except CtyError as exc:
+            exc.under(IndexStep(i))
+            raise
+    return out
+
+
+def plain_leaf(v: Any, t: CtyType) -> bool:
+    """Whether ``v`` as a value of ``t`` is ``v`` itself with nothing to check or normalise:
+    ASCII text as string (valid UTF-8, already NFC), an int as number, a bool as bool."""
+    tv = type(v)
+    return (tv is str and t is String and v.isascii()) or (tv is int and t is Number) or (tv is bool and t is Bool)
+
+
+def conform_string(value: Any) -> str:
+    """``conform(value, String)``: NFC text; CtyError (at the root) for anything else."""
+    if not isinstance(value, str):
+        raise CtyError(f"a string is required, got {type(value).__name__}")
+    if value.isascii():  # ASCII is valid UTF-8 and already NFC
+        return value
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise CtyError("string is not valid Unicode (lone surrogate)") from None
+    return value if unicodedata.is_normalized("NFC", value) else unicodedata.normalize("NFC", value)
 
 
 def check_tuple_length(items: Any, ty: Tuple, path: AttributePath) -> None:
@@ -359,9 +438,9 @@ def _sequence(value: Any, ty: CtyType, path: AttributePath) -> list[Any] | tuple
 
 
 def _mapping(value: Any, ty: CtyType, path: AttributePath) -> Mapping[str, Any]:
-    if not isinstance(value, Mapping):
+    if type(value) is not dict and not isinstance(value, _AbcMapping):
         raise CtyError(f"{ty.a_name()} is required (as a dict), got {type(value).__name__}", path)
     for k in value:
-        if not isinstance(k, str):
+        if type(k) is not str and not isinstance(k, str):
             raise CtyError(f"keys must be strings, got {k!r}", path)
     return value

@@ -6,6 +6,7 @@ servicer calls these around resource code; resource code never needs them direct
 from __future__ import annotations
 
 import copy
+from decimal import Decimal
 from typing import Any, Callable, Iterable
 
 from tfprovider import cty
@@ -56,6 +57,10 @@ def validate(
     root = config if root is None else root
     for name, attr in blk.attributes.items():
         value = config.get(name)
+        if not attr.validators and attr.nested is None and (
+            value is None or not (attr.deprecation_message or attr.write_only)
+        ):
+            continue  # nothing to check or report here: no path needed
         apath = path.attr(name)
         if value is not None and attr.deprecation_message:
             diags.add_attribute_warning(apath, "Attribute Deprecated", attr.deprecation_message)
@@ -89,38 +94,40 @@ def transform(
     blk: Block | NestedObject,
     value: Any,
     fn: Callable[[Attribute, AttributePath, Any], Any],
-    path: AttributePath = ROOT,
+    path: AttributePath | None = ROOT,
 ) -> Any:
     """Return a copy of object ``value`` with ``fn(attr, path, v)`` applied to every attribute
-    (inner attributes of nested attributes first, then the attribute itself)."""
+    (inner attributes of nested attributes first, then the attribute itself). With ``path``
+    None, ``fn`` gets None for the path (for functions that do not report)."""
     if not _known_dict(value):
         return value
     out = dict(value)
     for name, attr in blk.attributes.items():
         v = out.get(name)
-        apath = path.attr(name)
+        apath = None if path is None else path.attr(name)
         if attr.nested is not None:
             v = _map_nested(attr.nested.nesting, v, lambda e, p: transform(attr.nested, e, fn, p), apath)
         out[name] = fn(attr, apath, v)
     for name, b in getattr(blk, "blocks", {}).items():
-        out[name] = _map_nested(b.nesting, out.get(name), lambda e, p, b=b: transform(b, e, fn, p), path.attr(name))
+        out[name] = _map_nested(b.nesting, out.get(name), lambda e, p, b=b: transform(b, e, fn, p),
+                                None if path is None else path.attr(name))
     return out
 
 
-def _map_nested(nesting: Any, value: Any, fn: Callable[[Any, AttributePath], Any], path: AttributePath) -> Any:
+def _map_nested(nesting: Any, value: Any, fn: Callable[[Any, Any], Any], path: AttributePath | None) -> Any:
     if value is None or not cty.is_known(value):
         return value
     if nesting in (SINGLE, GROUP):
         return fn(value, path)
     if nesting == LIST:
-        return [fn(v, path.index(i)) for i, v in enumerate(value)]
+        return [fn(v, None if path is None else path.index(i)) for i, v in enumerate(value)]
     if nesting == SET:
         return [fn(v, path) for v in value]
-    return {k: fn(v, path.key(k)) for k, v in value.items()}
+    return {k: fn(v, None if path is None else path.key(k)) for k, v in value.items()}
 
 
 def null_write_only(blk: Block, value: Any) -> Any:
-    return transform(blk, value, lambda a, p, v: None if a.write_only else v)
+    return transform(blk, value, lambda a, p, v: None if a.write_only else v, None)
 
 
 def unknown_paths(blk: Block | NestedObject, value: Any, path: AttributePath = ROOT) -> list[AttributePath]:
@@ -147,7 +154,7 @@ def null_unknowns(blk: Block | NestedObject, value: Any) -> Any:
     def visit(attr: Attribute, p: AttributePath, v: Any) -> Any:
         return _strip_unknown(v)
 
-    out = transform(blk, value, visit)
+    out = transform(blk, value, visit, None)
     if _known_dict(out):
         for name, b in getattr(blk, "blocks", {}).items():
             if not cty.is_known(out.get(name)):
@@ -175,14 +182,14 @@ def normalize(blk: Block | NestedObject, value: Any) -> Any:
     for name, attr in blk.attributes.items():
         v = value.get(name)
         if attr.nested is not None:
-            v = _map_nested(attr.nested.nesting, v, lambda e, p, a=attr: normalize(a.nested, e), ROOT)
+            v = _map_nested(attr.nested.nesting, v, lambda e, p, a=attr: normalize(a.nested, e), None)
         out[name] = v
     for name, b in getattr(blk, "blocks", {}).items():
         v = value.get(name)
         if v is None:
             v = empty_block_value(b)
         else:
-            v = _map_nested(b.nesting, v, lambda e, p, b=b: normalize(b, e), ROOT)
+            v = _map_nested(b.nesting, v, lambda e, p, b=b: normalize(b, e), None)
         out[name] = v
     return out
 
@@ -191,6 +198,13 @@ def normalize(blk: Block | NestedObject, value: Any) -> Any:
 
 
 def _same(a: Any, b: Any, ty: Any) -> bool:
+    try:
+        if a == b:
+            # Python equality of two conformed values implies cty equality (and the same unknowns:
+            # an Unknown equals only an Unknown); the slow path below decides every other case
+            return True
+    except cty.CtyError:  # a DynamicVal inside that does not conform
+        return False
     if cty.is_wholly_known(a) != cty.is_wholly_known(b):
         return False
     try:
@@ -242,7 +256,7 @@ class _Planner:
         cfg = cfg if _known_dict(cfg) else {}
         prior = prior if _known_dict(prior) else {}
         for name, attr in blk.attributes.items():
-            apath = path.attr(name)
+            apath = path.attr(name) if attr.nested is not None or attr.plan_modifiers else ROOT  # used only then
             cv, pv = cfg.get(name), prior.get(name)
             v = plan.get(name)
             if self.defaults_only:
@@ -304,6 +318,29 @@ class _Planner:
                 self.obj(obj, c, p, e, path)
 
 
+_IMMUTABLE = frozenset({str, int, float, bool, type(None), Decimal, cty.Unknown})
+
+
+def copy_value(value: Any) -> Any:
+    """A deep copy of a cty value (dicts and lists copied, immutable leaves shared)."""
+    t = type(value)
+    if t is dict:
+        return {k: v if type(v) in _IMMUTABLE else copy_value(v) for k, v in value.items()}
+    if t is list:
+        return [v if type(v) in _IMMUTABLE else copy_value(v) for v in value]
+    if t in _IMMUTABLE:
+        return value
+    return copy.deepcopy(value)
+
+
+def has_write_only(blk: Block | NestedObject) -> bool:
+    """Whether any attribute of ``blk`` or of its nested attributes/blocks is write-only."""
+    for attr in blk.attributes.values():
+        if attr.write_only or (attr.nested is not None and has_write_only(attr.nested)):
+            return True
+    return any(has_write_only(b) for b in getattr(blk, "blocks", {}).values())
+
+
 def _at(seq: list, i: int) -> Any:
     return seq[i] if i < len(seq) else None
 
@@ -322,7 +359,7 @@ def plan(
     state, computed attributes left null in config become unknown; write-only attributes
     become null; attribute plan modifiers in schema order."""
     created = prior is None
-    planned = copy.deepcopy(proposed)
+    planned = copy_value(proposed)
     _Planner(private, diags, created, mark_unknown=False, defaults_only=True).obj(
         schema_block, config, prior, planned, ROOT
     )

@@ -163,8 +163,9 @@ class ProviderServer:
         """Complete, check and encode an object returned by provider code."""
         if value is not None:
             value = engine.normalize(schema.block, value)
-            value = engine.null_write_only(schema.block, value)
-            if not allow_unknown:
+            if engine.has_write_only(schema.block):
+                value = engine.null_write_only(schema.block, value)
+            if not allow_unknown and not cty.is_wholly_known(value):  # else nothing to report or strip
                 missing = engine.unknown_paths(schema.block, value)
                 if missing and not diags.has_error():
                     diags.add_error(
