@@ -8,7 +8,6 @@ provider is started 3 times per plan).
 """
 from __future__ import annotations
 
-import os
 import resource
 import shutil
 import statistics
@@ -20,7 +19,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests"))
-from conftest import find_tf_bin  # noqa: E402
+from tfharness import find_tf_bin, tf_env, write_dev_overrides  # noqa: E402
 
 N = 200
 ROUNDS = 5
@@ -69,17 +68,10 @@ def main() -> None:
         sys.exit("no terraform/tofu binary (set TF_BIN)")
     root = Path(tempfile.mkdtemp(prefix="vessel-bench-"))
     try:
-        bindir = root / "bin"
-        bindir.mkdir()
-        launcher = bindir / "terraform-provider-testprov"
-        launcher.write_text(f'#!/bin/sh\nexec "{sys.executable}" "{REPO}/tests/testprovider/launch.py" "$@"\n')
-        launcher.chmod(0o755)
-        cli = root / "cli.tfrc"
-        cli.write_text(f'provider_installation {{\n  dev_overrides {{ "example.com/test/testprov" = "{bindir}" }}\n  direct {{}}\n}}\n')
+        cli, _ = write_dev_overrides(root, "example.com/test/testprov",
+                                     [sys.executable, REPO / "tests" / "testprovider" / "launch.py"])
         # an installed provider runs from compiled .pyc files: let the warm-up plans write them
-        env = {k: v for k, v in os.environ.items() if not k.startswith("TF_LOG") and k != "PYTHONDONTWRITEBYTECODE"}
-        env.update(TF_CLI_CONFIG_FILE=str(cli), TF_IN_AUTOMATION="1", CHECKPOINT_DISABLE="1",
-                   TF_PLUGIN_CACHE_DIR=str(root / "cache"))
+        env = tf_env(cli, drop=("TF_", "PLUGIN_", "PYTHONDONTWRITEBYTECODE"), TF_PLUGIN_CACHE_DIR=str(root / "cache"))
         (root / "cache").mkdir()
         dirs = {"testprov": root / "testprov", "terraform_data": root / "builtin", "testprov x1": root / "one"}
         bodies = {"testprov": TESTPROV, "terraform_data": BUILTIN, "testprov x1": TESTPROV.replace(f"count = {N}", "count = 1")}

@@ -7,44 +7,21 @@ sends) and compares with ``python -c pass`` measured in the same run. Prints fig
 """
 from __future__ import annotations
 
-import datetime as dt
 import os
 import selectors
 import shutil
-import signal
 import statistics
 import subprocess
 import sys
 import time
 from pathlib import Path
 
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "tests"))
+from tfharness import client_identity, terminate  # noqa: E402
+
 RUNS = 20
 COOKIE = ("TF_PLUGIN_MAGIC_COOKIE", "d602bf8f470bc67ca7faa0386276bbdd4330efaf76d1a219cb4d6991ca9872b2")
-
-
-def client_identity() -> tuple[bytes, bytes]:
-    """(key PEM, certificate PEM) shaped like the one Terraform sends (ECDSA P-521, SHA-512)."""
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
-
-    key = ec.generate_private_key(ec.SECP521R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
-    now = dt.datetime.now(dt.timezone.utc)
-    cert = (
-        x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(seconds=30)).not_valid_after(now + dt.timedelta(days=1))
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.CLIENT_AUTH, ExtendedKeyUsageOID.SERVER_AUTH]),
-                       critical=False)
-        .add_extension(x509.SubjectAlternativeName([x509.DNSName("localhost")]), critical=False)
-        .sign(key, hashes.SHA512())
-    )
-    key_pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                serialization.NoEncryption())
-    return key_pem, cert.public_bytes(serialization.Encoding.PEM)
 
 
 def entry_point() -> list[str]:
@@ -97,13 +74,7 @@ def time_to_serving(cmd: list[str], env: dict[str, str], client: tuple[bytes, by
             raise SystemExit(f"health status {status}")
     finally:
         sel.close()
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        terminate(proc, 10)
         proc.stdout.close()
     return handshake, serving
 
@@ -130,7 +101,7 @@ def main() -> None:
     cmd = entry_point()
     baseline_cmd = [sys.executable, "-c", "pass"]
     # the process layer alone: a provider whose servicer imports nothing but protobuf stubs
-    layer_cmd = [sys.executable, str(Path(__file__).resolve().parents[1] / "tests" / "plugin" / "mini_provider.py")]
+    layer_cmd = [sys.executable, str(REPO / "tests" / "plugin" / "mini_provider.py")]
     time_to_serving(cmd, env, client)  # warm the page cache and .pyc files
     time_to_serving(layer_cmd, env, client)
     time_to_exit(baseline_cmd, env)
@@ -163,13 +134,12 @@ def released_executable(tmp: Path) -> tuple[list[str], str]:
     exe = os.environ.get("VESSEL_RELEASED_EXE")
     if exe:
         return [exe], exe
-    repo = Path(__file__).resolve().parents[1]
-    sys.path.insert(0, str(repo))
+    sys.path.insert(0, str(REPO))
     from release import build
 
-    zips = sorted((repo / "dist" / "release").glob(f"*/terraform-provider-vessel_*_{build.build_platform()}.zip"),
+    zips = sorted((REPO / "dist" / "release").glob(f"*/terraform-provider-vessel_*_{build.build_platform()}.zip"),
                   key=lambda p: p.stat().st_mtime)
-    newest_source = max(p.stat().st_mtime for pkg in ("tfprovider", "vessel_core") for p in (repo / pkg).rglob("*.py"))
+    newest_source = max(p.stat().st_mtime for pkg in ("tfprovider", "vessel_core") for p in (REPO / pkg).rglob("*.py"))
     if zips and zips[-1].stat().st_mtime > newest_source:  # a zip older than the sources is stale
         zip_path = zips[-1]
     else:

@@ -2,17 +2,12 @@
 from __future__ import annotations
 
 import os
-import shutil
 
 import pytest
 
-
-def find_tf_bin() -> str | None:
-    """The CLI the end-to-end tests drive: $TF_BIN, else `tofu` on PATH, else `terraform`."""
-    env = os.environ.get("TF_BIN")
-    if env:
-        return shutil.which(env) or env
-    return shutil.which("tofu") or shutil.which("terraform")
+# this directory is on sys.path (pytest's default "prepend" import mode), so test folders
+# import the shared terraform harness as `tfharness`
+from tfharness import find_tf_bin  # noqa: F401  (also the tf_bin fixture's lookup)
 
 
 @pytest.fixture(scope="session")

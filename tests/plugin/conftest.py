@@ -1,7 +1,6 @@
 """Fixtures for the provider process layer: client certificates and launched providers."""
 from __future__ import annotations
 
-import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -9,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from plugin_helpers import MINI_PROVIDER, ClientCert, Launched, plugin_env, read_line
+from tfharness import terminate
 
 
 @pytest.fixture(scope="session")
@@ -37,13 +37,7 @@ def launch():
 
     yield _launch
     for proc in procs:
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGTERM)
-            try:
-                proc.wait(5)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(5)
+        terminate(proc, 5)
         for stream in (proc.stdout, proc.stderr):
             if stream:
                 stream.close()

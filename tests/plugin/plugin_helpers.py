@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import base64
-import datetime as dt
 import os
 import subprocess
 import time
@@ -11,10 +10,9 @@ from pathlib import Path
 
 import pytest
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+from cryptography.hazmat.primitives import serialization
 
+from tfharness import client_identity
 from tfprovider.plugin.server import MAGIC_COOKIE_KEY, MAGIC_COOKIE_VALUE
 
 HERE = Path(__file__).resolve().parent
@@ -30,28 +28,7 @@ class ClientCert:
 
     @classmethod
     def generate(cls) -> "ClientCert":
-        key = ec.generate_private_key(ec.SECP521R1())
-        name = x509.Name([x509.NameAttribute(NameOID.ORGANIZATION_NAME, "HashiCorp"),
-                          x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
-        now = dt.datetime.now(dt.timezone.utc)
-        cert = (
-            x509.CertificateBuilder()
-            .subject_name(name).issuer_name(name).public_key(key.public_key())
-            .serial_number(x509.random_serial_number())
-            .not_valid_before(now - dt.timedelta(seconds=30))
-            .not_valid_after(now + dt.timedelta(days=365))
-            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-            .add_extension(x509.KeyUsage(digital_signature=True, content_commitment=False, key_encipherment=True,
-                                         data_encipherment=False, key_agreement=True, key_cert_sign=True,
-                                         crl_sign=False, encipher_only=False, decipher_only=False), critical=True)
-            .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.CLIENT_AUTH, ExtendedKeyUsageOID.SERVER_AUTH]),
-                           critical=False)
-            .add_extension(x509.SubjectAlternativeName([x509.DNSName("localhost")]), critical=False)
-            .sign(key, hashes.SHA512())
-        )
-        key_pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                    serialization.NoEncryption())
-        return cls(key_pem, cert.public_bytes(serialization.Encoding.PEM))
+        return cls(*client_identity())
 
 
 def plugin_env(client: ClientCert | None, **extra: str) -> dict[str, str]:

@@ -1,7 +1,6 @@
 """Shared by the release tests: constants, a Terraform-shaped client certificate, workspaces."""
 from __future__ import annotations
 
-import datetime as dt
 import os
 import subprocess
 import textwrap
@@ -14,47 +13,16 @@ if str(REPO) not in sys.path:  # the release/ scripts are not an installed packa
     sys.path.insert(0, str(REPO))
 
 from release import build  # noqa: E402
+from tfharness import pids_matching  # noqa: E402
 
 VERSION = "0.9.1"
 ADDRESS = "registry.terraform.io/popsolutions/vessel"
 COOKIE = ("TF_PLUGIN_MAGIC_COOKIE", "d602bf8f470bc67ca7faa0386276bbdd4330efaf76d1a219cb4d6991ca9872b2")
 
 
-def client_identity() -> tuple[bytes, bytes]:
-    """(key PEM, cert PEM) shaped like Terraform's one-off client certificate (P-521/SHA-512)."""
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
-
-    key = ec.generate_private_key(ec.SECP521R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
-    now = dt.datetime.now(dt.timezone.utc)
-    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-            .serial_number(x509.random_serial_number())
-            .not_valid_before(now - dt.timedelta(seconds=30)).not_valid_after(now + dt.timedelta(hours=1))
-            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-            .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.CLIENT_AUTH, ExtendedKeyUsageOID.SERVER_AUTH]),
-                           critical=False)
-            .add_extension(x509.SubjectAlternativeName([x509.DNSName("localhost")]), critical=False)
-            .sign(key, hashes.SHA512()))
-    return (key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                              serialization.NoEncryption()),
-            cert.public_bytes(serialization.Encoding.PEM))
-
-
 def processes_under(root: Path) -> list[int]:
     """PIDs whose executable lives under ``root`` (provider processes left behind)."""
-    pids = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                exe = os.readlink(entry / "exe")
-            except OSError:
-                continue
-            if exe.startswith(str(root)):
-                pids.append(int(entry.name))
-    return pids
+    return pids_matching(lambda entry: os.readlink(entry / "exe").startswith(str(root)))
 
 
 class Workspace:

@@ -15,7 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from release_helpers import ADDRESS, COOKIE, REPO, VERSION, client_identity
+from release_helpers import ADDRESS, COOKIE, REPO, VERSION
+from tfharness import client_identity, terminate
 
 from release import build, hashes
 from release.build import NAME
@@ -213,12 +214,7 @@ def emulator(tmp_path: Path):
         info = json.loads(_read_line(proc, 60))
         yield info
     finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        terminate(proc, 15)
         proc.stdout.close()
 
 
