@@ -18,7 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO / "tests" / "plugin"))
+sys.path[:0] = [str(REPO / "tests" / "plugin"), str(REPO / "tests")]
 from plugin_helpers import MINI_PROVIDER, ClientCert, Launched, plugin_env, read_line  # noqa: E402
 
 CALLS = 3000

@@ -24,9 +24,9 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
+sys.path[:0] = [str(REPO), str(REPO / "tests")]
 
-from tests.conftest import find_tf_bin  # noqa: E402
+from tfharness import find_tf_bin  # noqa: E402
 from vessel_core.sim.testing import start_emulator  # noqa: E402
 from vessel_core.sim.vrp import engine  # noqa: E402
 
