@@ -12,7 +12,8 @@ from urllib.parse import urlsplit
 
 from tfprovider import cty
 from tfprovider.cty import AttributePath
-from tfprovider.framework import Attribute, Diagnostics, in_range, one_of, regex, requires_replace, use_state_for_unknown
+from tfprovider.framework import (Attribute, Diagnostics, Resource, in_range, one_of, regex, requires_replace,
+                                  use_state_for_unknown)
 from vessel_core.errors import VesselError
 from vessel_core.switchops.model import DEFAULT_PORT, LINK_TYPES, PORT_RE, PortState
 
@@ -167,6 +168,20 @@ def report_failure(resp: Any, summary: str, exc: Exception, base: dict, values: 
         resp.state = None if exc.after is None else values(base, exc.after)
 
 
+class SwitchResource(Resource):
+    """Base of the switch resources: the process's SwitchOps handle of the object's switch."""
+
+    def _switch(self, obj: dict):  # noqa: ANN202
+        return switch_ops(self.provider_data).switch(obj["switch"])
+
+
+class L2Resource(SwitchResource):
+    """A switch resource carrying port VLAN settings (ports and LAGs)."""
+
+    def validate_config(self, config, diags: Diagnostics) -> None:  # noqa: ANN001
+        validate_l2(config, diags)
+
+
 def error_to_diag(diags: Diagnostics, summary: str, exc: Exception) -> None:
     detail = str(exc)
     if _change_error(exc) and exc.snapshot_id and exc.snapshot_id not in detail:
@@ -174,5 +189,5 @@ def error_to_diag(diags: Diagnostics, summary: str, exc: Exception) -> None:
     diags.add_error(summary, detail)
 
 
-__all__ = ["DEFAULT_PORT", "error_to_diag", "report_failure", "id_attr", "is_port_name", "l2_attrs", "l2_values", "port_state",
+__all__ = ["DEFAULT_PORT", "L2Resource", "SwitchResource", "error_to_diag", "report_failure", "id_attr", "is_port_name", "l2_attrs", "l2_values", "port_state",
            "switch_attr", "switch_ops", "validate_l2"]

@@ -5,9 +5,7 @@ from tfprovider import cty
 from tfprovider.cty import AttributePath
 from tfprovider.framework import (
     Attribute,
-    Diagnostics,
     Request,
-    Resource,
     Response,
     Schema,
     composite_id,
@@ -16,6 +14,7 @@ from tfprovider.framework import (
     requires_replace,
 )
 from tfprovider.vessel.resources._switch import (
+    L2Resource,
     error_to_diag,
     id_attr,
     is_port_name,
@@ -24,8 +23,6 @@ from tfprovider.vessel.resources._switch import (
     port_state,
     report_failure,
     switch_attr,
-    switch_ops,
-    validate_l2,
 )
 from vessel_core.switchops import LAG_MODES, Change, LagState
 
@@ -38,7 +35,7 @@ def _member_names(values) -> str | None:  # noqa: ANN001
 
 
 
-class Lag(Resource):
+class Lag(L2Resource):
     type_name = "vessel_lag"
     schema = Schema(
         {
@@ -60,11 +57,7 @@ class Lag(Resource):
     )
     import_id = composite_id("switch", "lag_id")
 
-    def validate_config(self, config, diags: Diagnostics) -> None:  # noqa: ANN001
-        validate_l2(config, diags)
 
-    def _switch(self, obj: dict):  # noqa: ANN202
-        return switch_ops(self.provider_data).switch(obj["switch"])
 
     async def modify_plan(self, req: Request, resp: Response) -> None:
         plan = resp.state

@@ -3,8 +3,9 @@ from __future__ import annotations
 
 from tfprovider import cty
 from tfprovider.cty import AttributePath
-from tfprovider.framework import Attribute, Diagnostics, Request, Resource, Response, Schema, regex, requires_replace
+from tfprovider.framework import Attribute, Request, Response, Schema, regex, requires_replace
 from tfprovider.vessel.resources._switch import (
+    L2Resource,
     error_to_diag,
     id_attr,
     l2_attrs,
@@ -12,8 +13,6 @@ from tfprovider.vessel.resources._switch import (
     port_state,
     report_failure,
     switch_attr,
-    switch_ops,
-    validate_l2,
 )
 from vessel_core.switchops import PORT_RE, Change, PortState
 
@@ -21,7 +20,7 @@ PORT_HELP = ("a CX310 port name: 10GE<slot>/<blade 1-16>/<1|2>, 10GE<slot>/17/<1
              "or GE<slot>/19/<1|2>")
 
 
-class SwitchPort(Resource):
+class SwitchPort(L2Resource):
     type_name = "vessel_switch_port"
     schema = Schema(
         {
@@ -38,11 +37,7 @@ class SwitchPort(Resource):
                     "resource returns the port to its defaults (access, VLAN 1, no description, enabled).",
     )
 
-    def validate_config(self, config, diags: Diagnostics) -> None:  # noqa: ANN001
-        validate_l2(config, diags)
 
-    def _switch(self, obj: dict):  # noqa: ANN202
-        return switch_ops(self.provider_data).switch(obj["switch"])
 
     async def modify_plan(self, req: Request, resp: Response) -> None:
         plan = resp.state

@@ -2,20 +2,20 @@
 from __future__ import annotations
 
 from tfprovider import cty
-from tfprovider.framework import Attribute, Request, Resource, Response, Schema, composite_id, length, requires_replace
+from tfprovider.framework import Attribute, Request, Response, Schema, composite_id, length, requires_replace
 from tfprovider.vessel.resources._switch import (
+    SwitchResource,
     VLAN_ID,
     _description,
     error_to_diag,
     id_attr,
     report_failure,
     switch_attr,
-    switch_ops,
 )
 from vessel_core.switchops import Change, VlanState
 
 
-class Vlan(Resource):
+class Vlan(SwitchResource):
     type_name = "vessel_vlan"
     schema = Schema(
         {
@@ -32,8 +32,6 @@ class Vlan(Resource):
     )
     import_id = composite_id("switch", "vlan_id")
 
-    def _switch(self, obj: dict):  # noqa: ANN202
-        return switch_ops(self.provider_data).switch(obj["switch"])
 
     async def _put(self, req: Request, resp: Response, op: str) -> None:
         plan = req.plan
