@@ -239,14 +239,18 @@ class Chassis:
             ep.url, ep.username or self._username, ep.password or self._password,
             target=f"blade{slot}", task_poll_interval=self._task_poll, **self._http_kw()))
 
-    async def vrp(self, slot: int) -> VrpCli:
+    def new_vrp(self, slot: int) -> VrpCli:
+        """A fresh, unopened VRP client for switch ``slot`` (same path, keys and credentials as
+        :meth:`vrp`); the safety envelope's heartbeat needs its own login."""
         keys = self._require_ssh(f"swi{slot} cli")
         path = HmmHopPath(self._ssh_host, self._password, keys,
                           switch_username=self._switch_username,
                           switch_password=self._switch_password, hmm_username=self._username,
                           hmm_port=self._ssh_port)
-        return await self._client(("vrp", slot), lambda: VrpCli(
-            slot, path, timeout=self._timeout))
+        return VrpCli(slot, path, timeout=self._timeout)
+
+    async def vrp(self, slot: int) -> VrpCli:
+        return await self._client(("vrp", slot), lambda: self.new_vrp(slot))
 
     # ------------------------------------------------------------------ capabilities
     async def blade_has_redfish(self, slot: int) -> bool:

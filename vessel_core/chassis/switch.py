@@ -22,6 +22,8 @@ from vessel_core.models.vrp import VLAN_MAX, VLAN_MIN, vlan_batch_args
 
 if TYPE_CHECKING:
     from vessel_core.chassis.core import Chassis
+    from vessel_core.safety import Envelope
+    from vessel_core.switchops import SwitchOps
 
 _IFNAME = re.compile(r"^(?:(?:10|25|40|100)?GE|Eth-Trunk|XGigabitEthernet|GigabitEthernet)"
                      r"\s?[\d/]+$")
@@ -55,6 +57,15 @@ class Switches:
 
     async def _read(self, slot: int, what: str, loader):  # type: ignore[no-untyped-def]
         return await self._ch.cached(("switch", slot, what), loader)
+
+    def guarded(self, envelope: "Envelope", **options: float) -> "SwitchOps":
+        """Batched changes inside the safety envelope (snapshot before the first change, one
+        commit per batch, watchdog heartbeat over a fresh login, rollback, one audit record per
+        change) over this chassis' switch paths: what the Terraform resources use. The plain
+        writers below (configure, create_vlan, set_port, ...) skip the envelope."""
+        from vessel_core.switchops import SwitchOps
+
+        return SwitchOps(self._ch.new_vrp, envelope, **options)
 
     def invalidate(self, slot: int | None = None) -> None:
         if slot is None:
