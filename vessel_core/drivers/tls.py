@@ -22,7 +22,7 @@ import re
 import ssl
 from dataclasses import dataclass, field
 
-from vessel_core.errors import AuthError, ValidationError
+from vessel_core.errors import AuthError, DeviceTimeoutError, TransientError, ValidationError, VesselError
 
 __all__ = ["TLSConfig", "PinMismatchError", "TLSVerificationError", "normalise_fingerprint",
            "certificate_fingerprint", "tls_failure"]
@@ -55,6 +55,20 @@ def tls_failure(exc: BaseException, *, target: str | None,
                                         operation=operation)
         cur = cur.__cause__ or cur.__context__
     return None
+
+
+def transport_failure(exc: BaseException, *, what: str, target: str | None,
+                      operation: str | None) -> VesselError:
+    """The typed error for an HTTP transport failure of ``what`` (e.g. "login"): a timeout,
+    an untrusted TLS peer (never retried), or a transient connection failure."""
+    import httpx  # only the HTTP drivers call this, and they have imported httpx already
+
+    if isinstance(exc, httpx.TimeoutException):
+        return DeviceTimeoutError(f"{what} timed out", target=target, operation=operation)
+    tls_err = tls_failure(exc, target=target, operation=operation)
+    if tls_err is not None:
+        return tls_err
+    return TransientError(f"{what} failed ({type(exc).__name__})", target=target, operation=operation)
 
 
 def normalise_fingerprint(pin: str) -> str:

@@ -50,7 +50,7 @@ from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
 
 from vessel_core.drivers.redfish.retry import RetryPolicy
-from vessel_core.drivers.tls import TLSConfig, tls_failure
+from vessel_core.drivers.tls import TLSConfig, tls_failure, transport_failure
 from vessel_core.errors import (AuthError, DeviceError, DeviceTimeoutError, NotFoundError,
                                 TransientError, ValidationError, redact)
 from vessel_core.models.hmm_web import (AlarmList, KvmParams, PolicyTemplateList, SelEntry,
@@ -236,13 +236,8 @@ class HmmWebClient:
                       "userpasswd": self._password, "usermode": "1", "code": "",
                       "language": "en"},
                 headers=self._headers("login.html", token="0"))
-        except httpx.TimeoutException as exc:
-            raise DeviceTimeoutError("login timed out", target=self.target, operation=op) from exc
         except httpx.TransportError as exc:
-            if (tls_err := tls_failure(exc, target=self.target, operation=op)) is not None:
-                raise tls_err from exc
-            raise TransientError(f"login failed ({type(exc).__name__})", target=self.target,
-                                 operation=op) from exc
+            raise transport_failure(exc, what="login", target=self.target, operation=op) from exc
         log.debug("hmm-web %s login -> %s", self.target, r.status_code)
         if r.status_code >= 500:
             raise TransientError(f"login answered HTTP {r.status_code}", target=self.target,

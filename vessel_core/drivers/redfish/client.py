@@ -40,7 +40,7 @@ from pydantic import ValidationError as PydanticValidationError
 
 from vessel_core.drivers.redfish.errors import (annotate, error_for_response, parse_error_body)
 from vessel_core.drivers.redfish.retry import RetryPolicy
-from vessel_core.drivers.tls import TLSConfig, tls_failure
+from vessel_core.drivers.tls import TLSConfig, tls_failure, transport_failure
 from vessel_core.errors import (AuthError, DeviceError, DeviceTimeoutError, NotFoundError,
                                 TransientError, UnsupportedError, ValidationError, VesselError,
                                 redact)
@@ -226,13 +226,8 @@ class RedfishClient:
         try:
             r = await self._http.post(SESSIONS_PATH, json={"UserName": self._username,
                                                            "Password": self._password})
-        except httpx.TimeoutException as exc:
-            raise DeviceTimeoutError("login timed out", target=self.target, operation=op) from exc
         except httpx.TransportError as exc:
-            if (tls_err := tls_failure(exc, target=self.target, operation=op)) is not None:
-                raise tls_err from exc
-            raise TransientError(f"login failed: {type(exc).__name__}", target=self.target,
-                                 operation=op) from exc
+            raise transport_failure(exc, what="login", target=self.target, operation=op) from exc
         log.debug("redfish login %s -> %s", self.target, r.status_code)
         if r.status_code in (404, 405, 501) and self._auth_mode == "auto":
             log.info("redfish %s: no session service (HTTP %s); using basic auth",
