@@ -2,8 +2,21 @@
 
 Each error carries the ``target`` (a host, a switch slot such as ``"2X"``, a blade slot) and
 the ``operation`` (a method name, a CLI command, ``"PATCH /redfish/v1/..."``) it came from, so a
-diagnostic can name both. Messages never contain secrets: drivers pass device text through
-:func:`redact` before raising.
+diagnostic can name both. ``field`` names the setting or model field the error concerns
+(``"password"``, ``"vlan_id"``, ``"members[2]"``), so a front end (Terraform diagnostics, a CLI)
+can point at it without parsing the message; ``hint`` says what to do about it. Messages never
+contain secrets: drivers pass device text through :func:`redact` before raising.
+
+    VesselError
+    ├── AuthError            credentials refused, account locked, no session slot
+    ├── NotFoundError        the addressed object does not exist
+    ├── ConflictError        conflicts with the device's state (ETag, already exists, owned)
+    ├── UnsupportedError     not offered by this firmware / on this path
+    ├── TransientError       worth retrying: 5xx, reset, dropped session
+    ├── DeviceTimeoutError   a deadline passed (task monitor, prompt, heartbeat)
+    ├── DeviceError          the device refused; ``device_message`` holds its words
+    ├── ValidationError      input rejected before anything was sent
+    └── ChangeError          a guarded change did not (fully) happen: see its attributes
 """
 from __future__ import annotations
 
@@ -14,12 +27,15 @@ class VesselError(Exception):
     """Base class of every error the SDK raises."""
 
     def __init__(self, message: str, *, target: str | None = None, operation: str | None = None,
-                 device_message: str | None = None) -> None:
+                 device_message: str | None = None, field: str | None = None,
+                 hint: str | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.target = target
         self.operation = operation
         self.device_message = device_message
+        self.field = field
+        self.hint = hint
 
     def __str__(self) -> str:
         where = " ".join(p for p in (
@@ -52,12 +68,12 @@ class TransientError(VesselError):
     """A failure worth retrying: 5xx, connection reset, dropped session."""
 
 
-class TimeoutError_(VesselError):
+class DeviceTimeoutError(VesselError):
     """A deadline passed (task monitor, prompt, heartbeat)."""
 
 
-# Public name without clobbering the builtin inside this module.
-DeviceTimeoutError = TimeoutError_
+#: former name, kept for SDK users' code
+TimeoutError_ = DeviceTimeoutError
 
 
 class DeviceError(VesselError):
@@ -66,6 +82,31 @@ class DeviceError(VesselError):
 
 class ValidationError(VesselError):
     """Input rejected before anything was sent to the device."""
+
+
+class ChangeError(VesselError):
+    """A guarded change did not happen as asked.
+
+    Attributes:
+        outcome: the audit outcome word: ``failed`` (not applied, or applied in part: see
+            ``after``), ``rollback`` (applied, verify failed, restored), ``rollback-failed``
+            (applied, verify failed, the restore failed too: the change may be live),
+            ``unsaved`` (applied and verified, but not made persistent).
+        rolled_back: the target was brought back to its snapshot.
+        snapshot_id: the snapshot taken before the change (None: none was needed or possible).
+        after: the object as the device shows it after the failure (None: absent).
+        after_known: whether the device could be read back (False: ``after`` means nothing).
+    """
+
+    def __init__(self, message: str, *, outcome: str = "failed", rolled_back: bool = False,
+                 snapshot_id: str | None = None, after: object = None, after_known: bool = False,
+                 **kw: object) -> None:
+        super().__init__(message, **kw)  # type: ignore[arg-type]
+        self.outcome = outcome
+        self.rolled_back = rolled_back
+        self.snapshot_id = snapshot_id
+        self.after = after
+        self.after_known = after_known
 
 
 _SECRET_PATTERNS = [

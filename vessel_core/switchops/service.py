@@ -36,7 +36,7 @@ from typing import Any, Awaitable, Callable
 
 from vessel_core.drivers.ssh.session import CliCommandError
 from vessel_core.drivers.vrp.cli import VrpCli
-from vessel_core.errors import TransientError, VesselError
+from vessel_core.errors import ChangeError, TransientError, VesselError
 from vessel_core.safety import Envelope
 from vessel_core.switchops.model import SwitchView, parse_view, switch_slot
 from vessel_core.switchops.plan import Change, object_of, plan_lines, restore_changes, satisfied
@@ -46,16 +46,8 @@ log = logging.getLogger("vessel.switchops")
 Connect = Callable[[int], VrpCli]
 
 
-class SwitchChangeError(VesselError):
-    """A switch change did not happen (``rolled_back``: it happened and was undone)."""
-
-    def __init__(self, message: str, *, rolled_back: bool = False, snapshot_id: str | None = None,
-                 after: Any = None, after_known: bool = False, **kw: Any) -> None:
-        super().__init__(message, **kw)
-        self.rolled_back = rolled_back
-        self.snapshot_id = snapshot_id
-        self.after = after  # the object as the switch shows it after the failure (None: absent)
-        self.after_known = after_known  # False: the switch could not be read back
+class SwitchChangeError(ChangeError):
+    """A switch change did not happen as asked (see :class:`vessel_core.errors.ChangeError`)."""
 
 
 @dataclass
@@ -294,7 +286,8 @@ class Switch:
                          before=object_of(before, p.change.kind, p.change.key), after=None,
                          evidence={"reason": f"management heartbeat failed: {detail}", "restored": restored,
                                    "restore_detail": rdetail},
-                         error=SwitchChangeError(msg, rolled_back=restored, snapshot_id=snap.id,
+                         error=SwitchChangeError(msg, outcome="rollback" if restored else "rollback-failed",
+                                                 rolled_back=restored, snapshot_id=snap.id,
                                                  target=self.label, operation=p.op,
                                                  after=object_of(before, p.change.kind, p.change.key),
                                                  after_known=restored))
