@@ -161,9 +161,7 @@ async def data_source_e2e() -> None:
     import shutil
     import sys as _sys
 
-    from tfprovider.vessel.provider import VesselConfig
-    from tfprovider.vessel.resources.kvm_screenshot import close_web_clients, shared_web_client
-    from vessel_core.drivers.kvm import WebClientBootstrap
+    from vessel_core.session import Session, SessionSettings
     from vessel_core.sim.emulator import Emulator, EmulatorOptions
 
     target = 1.5
@@ -176,19 +174,18 @@ async def data_source_e2e() -> None:
             emu.state.blades[1].power_state = "On"
             h = emu.info["hmm"]
             print(f"vessel_kvm_screenshot end to end (target <= {target:.1f} s per screenshot)")
-            cfg = VesselConfig(endpoint=f"https://{h['host']}:{h['port']}", username=h["username"],
-                               password=h["password"], ca_cert_path=emu.info["ca_cert"])
+            session = Session.open(SessionSettings(
+                endpoint=f"https://{h['host']}:{h['port']}", username=h["username"],
+                password=h["password"], ca_cert_path=emu.info["ca_cert"]))
             for enc in ("oldrle", "tiled"):
                 runs = []
                 for _ in range(3):
                     t = time.perf_counter()
-                    web = await shared_web_client(cfg)
-                    await capture_screenshot(h["host"], "", "", 1, encoding_hint=enc, timeout=20,
-                                             bootstrap=WebClientBootstrap(web, h["host"]))
+                    await session.chassis.kvm.screenshot(1, encoding_hint=enc, timeout=20)
                     runs.append(time.perf_counter() - t)
                 print(f"  in process, shared login  {enc:<7} first {runs[0]:6.2f} s  then median "
                       f"{statistics.median(runs[1:]):6.2f} s   target {target:.1f} s")
-            await close_web_clients()
+            await session.aclose()
             if not tf_bin:
                 print("  terraform apply: no terraform/tofu binary found (set TF_BIN)")
                 return

@@ -222,7 +222,7 @@ async def test_users_ntp_ldap_logs(emu, ch):
                                   timezone="GMT+2", sync_interval_min=30)
     assert (ntp.enabled, ntp.preferred_server, ntp.timezone, ntp.sync_interval_min) == \
         (True, "ntp1.example.net", "GMT+2", 30)
-    assert await ch.system.ntp() == ntp
+    assert await ch.system.ntp.get() == ntp
     with pytest.raises(ValidationError, match="timezone"):
         await ch.system.set_ntp(timezone="CET")
 

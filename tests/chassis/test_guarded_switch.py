@@ -5,7 +5,7 @@ import asyncio
 
 import pytest
 
-from vessel_core.safety import AuditLog, Envelope, SnapshotStore
+from vessel_core.safety import AuditLog, Guard, SnapshotStore
 from vessel_core.switchops import Change, VlanState
 
 from chassis_helpers import VRP_BY_SLOT
@@ -16,8 +16,8 @@ LABELS = {2: "2X", 3: "3X"}
 
 @pytest.mark.parametrize("slot", sorted(VRP_BY_SLOT))
 async def test_guarded_changes_snapshot_commit_and_audit(emu, ch, slot, tmp_path):
-    env = Envelope(snapshots=SnapshotStore(tmp_path / "snaps"), audit_log=AuditLog(tmp_path / "audit.jsonl"),
-                   actor={"os_user": "test", "host": "ci", "provider_alias": "sdk"}, watchdog_deadline=20)
+    env = Guard(SnapshotStore(tmp_path / "snaps"), AuditLog(tmp_path / "audit.jsonl"),
+                {"os_user": "test", "host": "ci", "provider_alias": "sdk"}, verify_deadline=20)
     ops = ch.switch.guarded(env)
     sw = ops.switch(LABELS[slot])
     try:

@@ -16,7 +16,7 @@ REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 #: loaded only when a resource reaches a device (or never, for this provider's own code path)
 HEAVY = ("asyncssh", "ntc_templates", "textfsm", "numpy", "PIL", "httpx", "pydantic", "yaml",
          "vessel_core.drivers.ssh.session", "vessel_core.drivers.vrp.cli", "vessel_core.switchops.service",
-         "vessel_core.safety.envelope")
+         "vessel_core.safety.guard")
 
 SCRIPT = textwrap.dedent("""
     import asyncio, json, sys
@@ -62,7 +62,7 @@ def test_schema_validate_and_plan_load_no_device_stack():
     ("vessel_core.drivers.ssh", "HostKeyPolicy", "vessel_core.drivers.ssh.hostkeys"),
     ("vessel_core.drivers.ssh", "CliShell", "vessel_core.drivers.ssh.session"),
     ("vessel_core.drivers.vrp", "VrpCli", "vessel_core.drivers.vrp.cli"),
-    ("vessel_core.safety", "Envelope", "vessel_core.safety.envelope"),
+    ("vessel_core.safety", "Guard", "vessel_core.safety.guard"),
 ])
 def test_package_names_import_on_first_use(package, name, module):
     script = textwrap.dedent(f"""

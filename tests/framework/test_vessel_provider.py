@@ -27,10 +27,23 @@ async def test_config_from_block_and_env(tmp_path):
     env = {"VESSEL_USERNAME": "root", "VESSEL_PASSWORD": "Huawei12#$", "VESSEL_CA_CERT": str(ca), "VESSEL_REQUEST_TIMEOUT": "5s"}
     resp = await configure(env, endpoint="https://127.0.0.1:8443", cert_fingerprint=FP)
     assert not resp.diagnostics
-    c = resp.data
+    c = resp.data.settings
     assert c.username == "root" and c.password == "Huawei12#$" and c.ca_cert_pem.startswith("-----BEGIN")
     assert c.cert_fingerprint == ("ab" * 31 + "cd") and c.request_timeout == 5 and c.watchdog_deadline == 120
-    assert "Huawei12" not in repr(c)
+    assert "Huawei12" not in repr(c) and "Huawei12" not in repr(resp.data)
+
+
+async def test_configure_returns_a_session_closed_by_the_provider():
+    from vessel_core.session import Session
+
+    p = VesselProvider(environ={})
+    resp = ConfigureResponse()
+    await p.configure({**SCHEMA.null_value(), "endpoint": "10.0.0.1", "username": "root", "password": "x"}, resp)
+    session = resp.data
+    assert isinstance(session, Session) and p.sessions == [session]
+    chassis = session.chassis                   # built lazily; nothing contacted yet
+    await p.aclose()
+    assert p.sessions == [] and session._closed and chassis._closed
 
 
 async def test_insecure_with_fingerprint_names_attribute():

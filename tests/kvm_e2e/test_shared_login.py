@@ -1,18 +1,18 @@
-"""The data source in process: one web login per event loop, closed when the loop shuts down."""
+"""The data source in process: one web login per provider session, closed with the session."""
 from __future__ import annotations
 
 import asyncio
 
 from tfprovider.framework import Request, Response, engine
-from tfprovider.vessel.provider import VesselConfig
 from tfprovider.vessel.resources import kvm_screenshot
 from vessel_core.drivers.hmm_web.client import HmmWebClient
+from vessel_core.session import Session, SessionSettings
 
 
-def _config(chassis, **kw) -> VesselConfig:
+def _config(chassis, **kw) -> Session:
     h = chassis.info["hmm"]
-    return VesselConfig(endpoint=f"{h['host']}:{h['port']}", username=h["username"], password=h["password"],
-                        ca_cert_path=chassis.info["ca_cert"], **kw)
+    return Session.open(SessionSettings(endpoint=f"{h['host']}:{h['port']}", username=h["username"],
+                                        password=h["password"], ca_cert_path=chassis.info["ca_cert"], **kw))
 
 
 async def _read(ds, **config):
@@ -22,7 +22,7 @@ async def _read(ds, **config):
     return resp
 
 
-def test_one_login_per_loop_closed_at_shutdown(chassis, monkeypatch):
+def test_one_login_per_session_closed_with_it(chassis, monkeypatch):
     closed: list[HmmWebClient] = []
     real_close = HmmWebClient.close
 
@@ -40,7 +40,8 @@ def test_one_login_per_loop_closed_at_shutdown(chassis, monkeypatch):
         results = await asyncio.gather(_read(ds, slot=1), _read(ds, slot=2), _read(ds, slot=1, encoding_hint="tiled"))
         assert [r.diagnostics.has_error() for r in results] == [False, False, False], [list(r.diagnostics) for r in results]
         assert [r.state["blade_powered"] for r in results] == [True, False, True]
-        assert closed == []                      # still open while the loop runs
+        assert closed == []                      # still open while the session lives
+        await ds.provider_data.aclose()          # what the provider's close hook does
         return results
 
     asyncio.run(provider_process())
@@ -52,7 +53,7 @@ def test_missing_credentials_and_unconfigured_provider():
     ds = kvm_screenshot.KvmScreenshot()
     resp = asyncio.run(_read(ds, slot=1))
     assert [d.summary for d in resp.diagnostics] == ["Provider Not Configured"]
-    ds.provider_data = VesselConfig(endpoint="127.0.0.1:1", username="root")
+    ds.provider_data = Session.open(SessionSettings(endpoint="127.0.0.1:1", username="root"))
     resp = asyncio.run(_read(ds, slot=1))
     (diag,) = list(resp.diagnostics)
     assert diag.summary == "Missing Chassis Credentials" and "password" in diag.detail and "VESSEL_PASSWORD" in diag.detail

@@ -8,8 +8,8 @@ import pytest
 import yaml
 
 from vessel_core.errors import ValidationError
-from vessel_core.safety import (AuditError, AuditLog, ChangeRolledBack, Envelope, SnapshotError,
-                                SnapshotStore, default_actor, digest, redact_evidence)
+from vessel_core.safety import (AuditError, AuditLog, SnapshotError, SnapshotStore, default_actor, digest,
+                                redact_evidence)
 
 ACTOR = {"os_user": "ops", "host": "ci", "provider_alias": "vessel.lab"}
 
@@ -109,82 +109,3 @@ def test_redaction_and_actor():
         {"Author": "***", "list": [{"cookie": "***"}], "ok": 1}
     actor = default_actor("vessel.lab")
     assert actor["provider_alias"] == "vessel.lab" and actor["os_user"]
-
-
-def _envelope(tmp_path, **kw):
-    return Envelope(snapshots=SnapshotStore(tmp_path / "snaps"), audit_log=AuditLog(tmp_path / "audit.jsonl"),
-                    actor=ACTOR, **kw)
-
-
-async def test_change_success_snapshots_once_per_target_and_audits_each_mutation(tmp_path):
-    env = _envelope(tmp_path, watchdog_deadline=1, heartbeat_interval=0.01)
-    captures, device = [], {"vlans": []}
-
-    async def capture():
-        captures.append(1)
-        return {"running.cfg": json.dumps(device)}
-
-    async def beat():
-        return True
-
-    for vid in (10, 20):
-        async def apply(vid=vid):
-            device["vlans"].append(vid)
-
-        async def after(vid=vid):
-            return {"vlan": vid}
-
-        await env.change(target_kind="switch", target_id="2X", op="vlan.create", capture=capture, apply=apply,
-                         after=after, heartbeat=beat)
-    assert len(captures) == 1
-    records = env.audit_log.read()
-    assert [r["outcome"] for r in records] == ["success", "success"]
-    snap_id = records[0]["snapshot_id"]
-    assert snap_id and records[1]["snapshot_id"] == snap_id
-    assert env.snapshots.verify(snap_id).read("running.cfg") == b'{"vlans": []}'
-
-
-async def test_failed_heartbeat_restores_snapshot_and_raises(tmp_path):
-    env = _envelope(tmp_path, watchdog_deadline=0.3, heartbeat_interval=0.02, restore_timeout=2)
-    device = {"cfg": "vlan 10"}
-    lost_until = {"t": 0.0}
-
-    async def capture():
-        return {"running.cfg": device["cfg"]}
-
-    async def apply():
-        device["cfg"] = "vlan 10\nvlan 666"
-        lost_until["t"] = asyncio.get_running_loop().time() + 0.5  # management lost for 0.5 s
-
-    async def beat():
-        if asyncio.get_running_loop().time() < lost_until["t"]:
-            raise ConnectionError("connection refused")
-
-    async def restore(snap):
-        await beat()  # unreachable until management returns: rollback must retry
-        device["cfg"] = snap.read("running.cfg").decode()
-
-    with pytest.raises(ChangeRolledBack) as err:
-        await env.change(target_kind="switch", target_id="2X", op="vlan.create", capture=capture, apply=apply,
-                         heartbeat=beat, restore=restore)
-    assert err.value.restored is True
-    assert "restored" in str(err.value) and err.value.snapshot_id in str(err.value)
-    assert device["cfg"] == "vlan 10"
-    (rec,) = env.audit_log.read()
-    assert rec["outcome"] == "rollback" and rec["evidence"]["restored"] is True
-    assert "connection refused" in rec["evidence"]["reason"]
-
-
-async def test_failed_apply_is_audited_as_failed_and_reraised(tmp_path):
-    env = _envelope(tmp_path)
-
-    async def capture():
-        return {"c": "x"}
-
-    async def apply():
-        raise RuntimeError("Error: Wrong parameter found at '^' position.")
-
-    with pytest.raises(RuntimeError):
-        await env.change(target_kind="switch", target_id="3X", op="vlan.delete", capture=capture, apply=apply)
-    (rec,) = env.audit_log.read()
-    assert rec["outcome"] == "failed" and "Wrong parameter" in rec["evidence"]["error"]

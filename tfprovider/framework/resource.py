@@ -170,6 +170,9 @@ class Provider:
     async def configure(self, config: Mapping[str, Any], resp: ConfigureResponse) -> None:
         """Build the object every resource receives as ``provider_data`` (``resp.data``)."""
 
+    async def aclose(self) -> None:
+        """Release what :meth:`configure` opened; awaited when Terraform stops the plugin."""
+
 
 # --- import IDs -------------------------------------------------------------------------
 

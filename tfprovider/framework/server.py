@@ -11,7 +11,7 @@ import json
 from typing import Any, Awaitable, Callable
 
 from tfprovider import cty
-from tfprovider.framework import engine
+from tfprovider.framework import engine, lifecycle
 from tfprovider.framework.diag import Diagnostics
 from tfprovider.framework.protoconv import (
     decode,
@@ -106,6 +106,10 @@ class ProviderServer:
         self._tasks: set[asyncio.Task] = set()
         self._schema_response: Any = None
         self.terraform_version = ""
+
+    async def aclose(self) -> None:
+        """The plugin's close hook: the provider releases its connections."""
+        await self.provider.aclose()
 
     @staticmethod
     def _register(into: dict, cls: type, prefix: str) -> None:
@@ -227,7 +231,7 @@ class ProviderServer:
         if diags.has_error() or config is None:
             return
         engine.validate(schema.block, config, diags, **kw)
-        hook(config, diags)
+        hook(config, diags)  # (resources: the same as lifecycle.validate)
 
     @_rpc
     async def ValidateProviderConfig(self, request: Any, context: Any) -> Any:
@@ -325,15 +329,12 @@ class ProviderServer:
                 new_state=request.current_state, diagnostics=diagnostics_to_proto(diags), private=request.private
             )
         private = _decode_private(request.private)
-        resp = Response(state=state, private=private)
-        if state is not None:
-            await self._call(res.read(Request(state=state, private=private), resp), resp.diagnostics, "Read")
-        diags.extend(resp.diagnostics)
-        new_state = self._encode(res.schema, resp.state if not resp.diagnostics.has_error() or resp.state_assigned else state, diags)
+        new, new_private = await lifecycle.read(res, state, private, diags, self._call)
+        new_state = self._encode(res.schema, new, diags)
         return pb.ReadResource.Response(
             new_state=new_state,
             diagnostics=diagnostics_to_proto(diags),
-            private=_encode_private(resp.private, request.private),
+            private=_encode_private(new_private, request.private),
         )
 
     @_rpc
@@ -351,15 +352,7 @@ class ProviderServer:
                 planned_state=dynamic_value(None, ty), planned_private=request.prior_private
             )
         private = _decode_private(request.prior_private)
-        planned, replace = engine.plan(res.schema.block, prior, proposed, config, private, diags)
-        if not diags.has_error() and type(res).modify_plan is not Resource.modify_plan:
-            resp = Response(state=planned, private=private)
-            req = Request(config=config, plan=planned, state=prior, private=private)
-            await self._call(res.modify_plan(req, resp), resp.diagnostics, "Plan")
-            diags.extend(resp.diagnostics)
-            planned = engine.normalize(res.schema.block, resp.state)
-            private = resp.private
-            replace.extend(resp.requires_replace)
+        planned, replace, private = await lifecycle.plan(res, prior, proposed, config, private, diags, self._call)
         planned_dv = self._encode(res.schema, planned, diags, allow_unknown=True)
         if diags.has_error():
             return pb.PlanResourceChange.Response(diagnostics=diagnostics_to_proto(diags))
@@ -382,33 +375,11 @@ class ProviderServer:
                 new_state=request.prior_state, private=request.planned_private, diagnostics=diagnostics_to_proto(diags)
             )
         private = _decode_private(request.planned_private)
-        if planned is None:
-            resp = Response(state=prior, private=private)
-            await self._call(res.delete(Request(state=prior, private=private), resp), resp.diagnostics, "Delete")
-            if not resp.diagnostics.has_error():
-                resp.state = None
-        elif prior is None:
-            resp = Response(state=None, private=private)
-            await self._call(res.create(Request(config=config, plan=planned, private=private), resp), resp.diagnostics, "Create")
-            if resp.state is None and not resp.diagnostics.has_error():
-                resp.diagnostics.add_error(
-                    "Missing Resource State After Create",
-                    f"{res.type_name} create returned no state and no error. This is a bug in the provider.",
-                )
-        else:
-            resp = Response(state=planned, private=private)
-            resp.state_assigned = False
-            req = Request(config=config, plan=planned, state=prior, private=private)
-            await self._call(res.update(req, resp), resp.diagnostics, "Update")
-            if resp.diagnostics.has_error() and not resp.state_assigned:
-                resp._state = prior  # nothing reported as done: keep what was there
-        diags.extend(resp.diagnostics)
-        if planned is not None and resp.state is None and not diags.has_error():
-            diags.add_error("Missing Resource State", f"{res.type_name} returned a null object without an error.")
-        new_state = self._encode(res.schema, resp.state, diags)
+        new, new_private = await lifecycle.apply(res, prior, planned, config, private, diags, self._call)
+        new_state = self._encode(res.schema, new, diags)
         return pb.ApplyResourceChange.Response(
             new_state=new_state,
-            private=_encode_private(resp.private, request.planned_private),
+            private=_encode_private(new_private, request.planned_private),
             diagnostics=diagnostics_to_proto(diags),
         )
 
@@ -418,15 +389,11 @@ class ProviderServer:
         res = self._lookup(self.resources, request.type_name, diags, "Resource")
         if res is None:
             return pb.ImportResourceState.Response(diagnostics=diagnostics_to_proto(diags))
-        resp = Response(state=None)
-        await self._call(res.import_state(Request(id=request.id), resp), resp.diagnostics, "Import")
-        diags.extend(resp.diagnostics)
-        if not diags.has_error() and resp.state is None:
-            diags.add_error("Missing Resource Import State", f"{res.type_name} import returned no state.")
+        imported, imported_private = await lifecycle.import_state(res, request.id, diags, self._call)
         if diags.has_error():
             return pb.ImportResourceState.Response(diagnostics=diagnostics_to_proto(diags))
-        state = self._encode(res.schema, resp.state, diags)
-        private = _encode_private(resp.private, b"")
+        state = self._encode(res.schema, imported, diags)
+        private = _encode_private(imported_private, b"")
         return pb.ImportResourceState.Response(
             imported_resources=[pb.ImportResourceState.ImportedResource(type_name=res.type_name, state=state, private=private)],
             diagnostics=diagnostics_to_proto(diags),

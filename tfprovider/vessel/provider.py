@@ -2,13 +2,16 @@
 
 Every attribute may also come from an environment variable (``VESSEL_<NAME>``); the
 provider block wins. Configuration problems are reported on the attribute they concern.
-Nothing here contacts the chassis: clients are opened lazily by the resources.
+``configure`` returns a :class:`vessel_core.session.Session` (the composition root: facade,
+guard, switch operations); nothing contacts the chassis before a resource needs it, and the
+session's clients are closed when Terraform stops the provider (:meth:`VesselProvider.aclose`).
+One provider process serves one Terraform walk, so one session is one guard session: the
+first change of a scope in this walk takes the snapshot.
 """
 from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass, field
 from typing import Any, Mapping
 
 from tfprovider import cty
@@ -104,32 +107,6 @@ SCHEMA = Schema(
 )
 
 
-@dataclass(frozen=True)
-class VesselConfig:
-    """What every vessel resource receives as ``provider_data``."""
-
-    endpoint: str
-    username: str | None = None
-    password: str | None = field(default=None, repr=False)
-    ca_cert_pem: str | None = field(default=None, repr=False)
-    ca_cert_path: str | None = None
-    cert_fingerprint: str | None = None  # lower-case hex, no colons
-    insecure: bool = False
-    ssh_host_key_fingerprint: str | None = None
-    ssh_known_hosts: str | None = None
-    snapshot_dir: str | None = None
-    audit_log: str | None = None
-    request_timeout: float = 60.0
-    watchdog_deadline: float = 120.0
-    terraform_version: str = ""
-    ssh_port: int = 22
-    switch_username: str = "root"
-    switch_password: str | None = field(default=None, repr=False)
-    provider_alias: str = "vessel"
-    #: per-process objects built lazily by the resources (switch sessions, envelope)
-    runtime: dict = field(default_factory=dict, repr=False, compare=False)
-
-
 def _bool(text: str) -> bool | None:
     t = text.strip().lower()
     if t in ("1", "true", "yes", "on"):
@@ -152,6 +129,7 @@ class VesselProvider(Provider):
         self.resources = list(getattr(res_pkg, "RESOURCES", []))
         self.data_sources = list(getattr(res_pkg, "DATA_SOURCES", []))
         self.functions = list(getattr(res_pkg, "FUNCTIONS", []))
+        self.sessions: list[Any] = []  #: one per ConfigureProvider (one per process in practice)
 
     def validate_config(self, config: Mapping[str, Any], diags: Diagnostics) -> None:
         # the attribute validators see the provider block only; the env is checked at configure
@@ -234,25 +212,35 @@ class VesselProvider(Provider):
                 err(name, "Invalid Duration", f"{src[name]}: {exc}")
         if diags.has_error():
             return
-        resp.data = VesselConfig(
+        from vessel_core.session import Session, SessionSettings
+
+        session = Session.open(SessionSettings(
             endpoint=val["endpoint"],
             username=val["username"],
             password=val["password"],
-            ca_cert_pem=pem,
             ca_cert_path=val["ca_cert"],
+            ca_cert_pem=pem,
             cert_fingerprint=fingerprint,
             insecure=bool(val["insecure"]),
             ssh_host_key_fingerprint=val["ssh_host_key_fingerprint"],
             ssh_known_hosts=val["ssh_known_hosts"],
+            ssh_port=int(val["ssh_port"] or 22),
+            switch_username=val["switch_username"] or "root",
+            switch_password=val["switch_password"],
             snapshot_dir=val["snapshot_dir"],
             audit_log=val["audit_log"],
             request_timeout=timeouts["request_timeout"],
             watchdog_deadline=timeouts["watchdog_deadline"],
-            ssh_port=int(val["ssh_port"] or 22),
-            switch_username=val["switch_username"] or "root",
-            switch_password=val["switch_password"],
             provider_alias=val["provider_alias"] or "vessel",
-        )
+        ))
+        self.sessions.append(session)
+        resp.data = session
+
+    async def aclose(self) -> None:
+        """Close every session's HTTP clients and SSH sessions (Terraform is stopping us)."""
+        sessions, self.sessions = self.sessions, []
+        for session in sessions:
+            await session.aclose()
 
 
 def make_servicer() -> Any:

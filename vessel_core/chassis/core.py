@@ -96,7 +96,10 @@ class Chassis:
         self.cache = ReadCache(read_cache_ttl)
         self.routes: dict[str, str] = {}
         self._closed = False
-        from vessel_core.chassis import (alarms, basic, blade, easylink, fan, network,
+        #: the change guard (a :class:`vessel_core.safety.Guard` session) every managed
+        #: object's mutation passes; None for a bare facade (write and verify, nothing recorded)
+        self.guard: Any = None
+        from vessel_core.chassis import (alarms, basic, blade, easylink, fan, kvm, network,
                                          network_info, power, stateless, switch, system, upgrade)
         self.basic = basic.Basic(self)
         self.network = network.Network(self)
@@ -110,6 +113,7 @@ class Chassis:
         self.upgrade = upgrade.Upgrade(self)
         self.blade = blade.Blades(self)
         self.switch = switch.Switches(self)
+        self.kvm = kvm.Kvm(self)
 
     # ------------------------------------------------------------------ construction
     @classmethod
@@ -241,13 +245,13 @@ class Chassis:
 
     def new_vrp(self, slot: int) -> VrpCli:
         """A fresh, unopened VRP client for switch ``slot`` (same path, keys and credentials as
-        :meth:`vrp`); the safety envelope's heartbeat needs its own login."""
+        :meth:`vrp`); the guard's heartbeat needs its own login."""
         keys = self._require_ssh(f"swi{slot} cli")
         path = HmmHopPath(self._ssh_host, self._password, keys,
                           switch_username=self._switch_username,
                           switch_password=self._switch_password, hmm_username=self._username,
                           hmm_port=self._ssh_port)
-        return VrpCli(slot, path, timeout=self._timeout)
+        return VrpCli(slot, path, timeout=self._timeout, connect_timeout=min(self._timeout, 15.0))
 
     async def vrp(self, slot: int) -> VrpCli:
         return await self._client(("vrp", slot), lambda: self.new_vrp(slot))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from vessel_core.models.hmm_web import Alarm, AlarmList, SelEntry, UpgradeStatus, UpgradeTarget
 from vessel_core.models.vrp import (EthTrunk, InterfaceBrief, LldpNeighbor, MacEntry, PortVlan,
@@ -200,12 +200,29 @@ class User(FacadeModel):
     interfaces: list[str] = Field(default_factory=list)
 
 
+#: a host name, an IPv4 or an IPv6 address, or empty (what the HMM's NTP page accepts) [INF]
+NTP_HOST = r"^$|^[A-Za-z0-9][A-Za-z0-9.-]{0,252}$|^[0-9a-fA-F:]+$"
+#: the HMM's time zone notation: GMT+8, GMT-3:30 [INF]
+GMT_OFFSET = r"^GMT[+-]\d{1,2}(:\d{2})?$"
+
+
 class NtpSettings(FacadeModel):
+    """System Mgmt → NTP. The defaults are the factory value (NTP off) [INF]."""
+
     enabled: bool = False
-    preferred_server: str = ""
-    alternate_server: str = ""
-    timezone: str = "GMT+0"
-    sync_interval_min: int = Field(60, ge=1, le=1440)
+    preferred_server: str = Field("", max_length=253, pattern=NTP_HOST, validate_default=True,
+                                  description="host name or address of the first NTP server")
+    alternate_server: str = Field("", max_length=253, pattern=NTP_HOST,
+                                  description="host name or address of the second NTP server")
+    timezone: str = Field("GMT+0", pattern=GMT_OFFSET, description="GMT+H or GMT-H:MM")
+    sync_interval_min: int = Field(60, ge=1, le=1440, description="minutes between synchronisations")
+
+    @field_validator("preferred_server")
+    @classmethod
+    def _server_when_enabled(cls, value: str, info: ValidationInfo) -> str:
+        if info.data.get("enabled") and not value:
+            raise ValueError("required when NTP is enabled")
+        return value
 
 
 class LdapSettings(FacadeModel):

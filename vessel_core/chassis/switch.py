@@ -22,7 +22,7 @@ from vessel_core.models.vrp import VLAN_MAX, VLAN_MIN, vlan_batch_args
 
 if TYPE_CHECKING:
     from vessel_core.chassis.core import Chassis
-    from vessel_core.safety import Envelope
+    from vessel_core.safety import Guard
     from vessel_core.switchops import SwitchOps
 
 _IFNAME = re.compile(r"^(?:(?:10|25|40|100)?GE|Eth-Trunk|XGigabitEthernet|GigabitEthernet)"
@@ -58,14 +58,14 @@ class Switches:
     async def _read(self, slot: int, what: str, loader):  # type: ignore[no-untyped-def]
         return await self._ch.cached(("switch", slot, what), loader)
 
-    def guarded(self, envelope: "Envelope", **options: float) -> "SwitchOps":
-        """Batched changes inside the safety envelope (snapshot before the first change, one
-        commit per batch, watchdog heartbeat over a fresh login, rollback, one audit record per
-        change) over this chassis' switch paths: what the Terraform resources use. The plain
-        writers below (configure, create_vlan, set_port, ...) skip the envelope."""
+    def guarded(self, guard: "Guard", **options: float) -> "SwitchOps":
+        """Batched changes through the guard (snapshot before the first change of the guard
+        session, one commit per batch, heartbeat over a fresh login, restore, save, one audit
+        record per change) over this chassis' switch paths: what the Terraform resources use.
+        The plain writers below (configure, create_vlan, set_port, ...) skip the guard."""
         from vessel_core.switchops import SwitchOps
 
-        return SwitchOps(self._ch.new_vrp, envelope, **options)
+        return SwitchOps(self._ch.new_vrp, guard, **options)
 
     def invalidate(self, slot: int | None = None) -> None:
         if slot is None:

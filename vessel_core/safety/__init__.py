@@ -1,4 +1,6 @@
-"""The change-safety envelope: snapshot first, watchdog after, audit always.
+"""Change safety: snapshot first, verify (watchdog) after, restore on failure, audit always.
+
+:class:`Guard` and :class:`Scope` (``guard``) are the one door every mutation passes.
 
 Names are imported on first use (``snapshot`` loads PyYAML).
 """
@@ -8,7 +10,7 @@ from vessel_core._lazy import lazy_exports
 
 _EXPORTS = {
     **dict.fromkeys(["AuditError", "AuditLog", "default_actor", "digest", "redact_evidence"], "audit"),
-    **dict.fromkeys(["ChangeRolledBack", "Envelope"], "envelope"),
+    **dict.fromkeys(["Change", "Guard", "Scope"], "guard"),
     **dict.fromkeys(["Snapshot", "SnapshotError", "SnapshotStore"], "snapshot"),
 }
 __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
@@ -16,5 +18,5 @@ __all__ = sorted(_EXPORTS)
 
 if TYPE_CHECKING:
     from vessel_core.safety.audit import AuditError, AuditLog, default_actor, digest, redact_evidence
-    from vessel_core.safety.envelope import ChangeRolledBack, Envelope
+    from vessel_core.safety.guard import Change, Guard, Scope
     from vessel_core.safety.snapshot import Snapshot, SnapshotError, SnapshotStore

@@ -3,7 +3,8 @@
 Record fields: ``ts`` (UTC, microseconds), ``actor`` ({"os_user", "host", "provider_alias"}),
 ``target`` ({"kind", "id"}), ``op`` (dotted verb), ``before_digest`` / ``after_digest``
 (SHA-256 of a canonical JSON of the object before and after), ``snapshot_id``, ``outcome``
-(success | failed | rollback | no-op), ``duration_ms``, ``evidence`` (free-form, redacted).
+(success | failed | rollback | rollback-failed | unsaved | no-op: see
+:mod:`vessel_core.safety.guard`), ``duration_ms``, ``evidence`` (free-form, redacted).
 
 Writes are serialised within the process (a lock) and across processes (``flock``), and each
 line is written with a single ``write`` on an ``O_APPEND`` descriptor followed by ``fsync``.
@@ -24,7 +25,7 @@ from typing import Any, Iterable
 
 from vessel_core.errors import VesselError
 
-OUTCOMES = ("success", "failed", "rollback", "no-op")
+OUTCOMES = ("success", "failed", "rollback", "rollback-failed", "unsaved", "no-op")
 _SECRET_KEY_PARTS = ("password", "passwd", "secret", "token", "apikey", "api_key", "private_key",
                      "auth", "credential", "cookie", "bearer", "sessid")
 

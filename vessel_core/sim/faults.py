@@ -30,6 +30,11 @@ class Faults(BaseModel):
         default_factory=dict,
         description="Per switch ('Swi2', 'Swi3'): after a VRP commit the switch management "
                     "plane stops answering for this many seconds.")
+    web_write_drops_fields: dict[str, list[str]] = Field(
+        default_factory=dict,
+        description="Per web verb ('ntphandler.set'): form fields the HMM accepts and silently "
+                    "ignores (answers retcode 0, applies the rest). [INF] a firmware that does not "
+                    "know a field behaves so; used to prove read-back verification and restore.")
     firmware_flash: FlashOutcome = Field("ok", description="Outcome of the next firmware flashes.")
     session_idle_timeout_s: float = Field(
         1800.0, gt=0, description="Idle time after which web and Redfish sessions expire.")

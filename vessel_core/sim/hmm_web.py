@@ -119,6 +119,8 @@ def routes(emulator: "Emulator") -> list[web.RouteDef]:
             fn = VERBS[("smmupgradehandler", "upload")]
             return await fn(Call(emulator, request, {}, session.user, session))
         form = {k: str(v) for k, v in (await request.post()).items()}
+        for dropped in emulator.faults.web_write_drops_fields.get(f"{name}.{form.get('actiontype', '')}", ()):
+            form.pop(dropped, None)
         fn = VERBS.get((name, form.get("actiontype", "")))
         if fn is None:
             if not any(h == name for h, _ in VERBS):

@@ -1,8 +1,15 @@
 """Batched, safety-wrapped changes to CX310 switches.
 
-One :class:`SwitchOps` per provider process (per chassis); one :class:`Switch` per switch
+One :class:`SwitchOps` per guard session (a Terraform walk); one :class:`Switch` per switch
 module, created on first use. Resources call :meth:`Switch.view` to read and
 :meth:`Switch.apply` to change; neither speaks CLI.
+
+A :class:`Switch` is the :class:`vessel_core.safety.Scope` of its running configuration:
+capture = the ``display current-configuration`` text, verify = the heartbeat (a FRESH SSH
+login and a complete configuration read within the guard's deadline), restore = the lines
+that bring VLANs, ports and LAGs back to a captured text. The :class:`~vessel_core.safety.Guard`
+does the snapshot (once per guard session), the watching, the restore retries and the audit
+records; this module only batches.
 
 Reads: one ``display current-configuration`` per switch serves every VLAN, port and LAG;
 the parsed view is cached for ``cache_ttl`` seconds, concurrent readers share the one
@@ -13,18 +20,20 @@ starts a gather window (``gather_window`` seconds); every change queued meanwhil
 sends up to 10 at once) joins the same batch, and changes queued while a batch runs form the
 next one. A batch is:
 
-1. a fresh read of the running configuration (the pre-change view);
-2. a snapshot of that text before the first change of the process (envelope);
-3. all lines in one configuration session with one ``commit`` (vrp8);
-4. the watchdog: a FRESH SSH login and ``display current-configuration`` within the
-   deadline; its output is the post-change view;
-5. on watchdog failure: the lines that bring VLANs/ports/LAGs back to the pre-change view,
-   retried while management is lost; every change of the batch fails with a rollback error;
-6. ``save``; one audit record per change (success, failed, rollback or no-op).
+1. a fresh read of the running configuration (the pre-change view) and the session's snapshot;
+2. all lines in one configuration session with one ``commit`` (vrp8);
+3. verify: the heartbeat within the deadline; its output is the post-change view;
+4. on verify failure: restore the pre-change view (retried while management is lost); every
+   change of the batch fails with ``rollback`` (or ``rollback-failed``: may be live);
+5. ``save`` (retried over a new session while it drops); one audit record per change.
 
 A device error in a batch of several changes re-runs them one by one, so only the change
-the switch refuses fails. A session dropped mid-way is answered by re-reading: changes the
-switch shows are reported done, the others fail and a re-apply converges.
+the switch refuses fails. A session dropped mid-way is never taken as "not applied": the
+switch may hold all, some or none of the lines (vrp5 applies each line at once; a vrp8 drop
+at ``commit`` may or may not have committed). The heartbeat re-reads it (a switch that stays
+silent is restored, as after any commit); what is still missing is sent again over a new
+session; then the batch is verified and saved like any other. Only what the switch shows,
+verified and saved, is reported done.
 """
 from __future__ import annotations
 
@@ -32,18 +41,22 @@ import asyncio
 import logging
 import time
 from dataclasses import dataclass, field
-from typing import Any, Awaitable, Callable
+from typing import TYPE_CHECKING, Any, Awaitable, Callable, Mapping
 
 from vessel_core.drivers.ssh.session import CliCommandError
 from vessel_core.drivers.vrp.cli import VrpCli
 from vessel_core.errors import ChangeError, TransientError, VesselError
-from vessel_core.safety import Envelope
 from vessel_core.switchops.model import SwitchView, parse_view, switch_slot
 from vessel_core.switchops.plan import Change, object_of, plan_lines, restore_changes, satisfied
+
+if TYPE_CHECKING:
+    from vessel_core.safety.guard import Change as GuardChange
+    from vessel_core.safety.guard import Guard
 
 log = logging.getLogger("vessel.switchops")
 
 Connect = Callable[[int], VrpCli]
+CONFIG_FILE = "running-config.cfg"
 
 
 class SwitchChangeError(ChangeError):
@@ -65,30 +78,27 @@ class _Pending:
     started: float = field(default_factory=time.monotonic)
 
 
-def _digestable(obj: Any) -> Any:
-    if obj is None:
-        return None
-    d = dict(obj.__dict__)
-    for k, v in list(d.items()):
-        if isinstance(v, frozenset):
-            d[k] = sorted(v)
-        elif hasattr(v, "__dict__"):
-            d[k] = _digestable(v)
-    return d
-
-
 class Switch:
+    """One switch module: its cached view, its batch queue, and its safety :class:`Scope`."""
+
+    kind = "switch"
+
     def __init__(self, ops: "SwitchOps", label: str) -> None:
         self.ops = ops
         self.label = label
+        self.target = label
         self.slot = switch_slot(label)
         self.cli: VrpCli = ops.connect(self.slot)
         self._cache: tuple[float, asyncio.Future] | None = None
         self._pending: list[_Pending] = []
         self._flusher: asyncio.Task | None = None
         self._write_lock = asyncio.Lock()
-        self.commits = 0  # configuration sessions committed (one per batch)
+        self.commits = 0  # configuration sessions committed (one per batch, plus resends)
         self.batches: list[int] = []  # size of each batch run
+
+    @property
+    def guard(self) -> "Guard":
+        return self.ops.guard
 
     # ------------------------------------------------------------------ reads
     async def _read(self) -> SwitchView:
@@ -126,6 +136,38 @@ class Switch:
     async def get(self, kind: str, key: int | str) -> Any:
         return object_of(await self.view(), kind, key)
 
+    # ------------------------------------------------------------------ Scope
+    async def capture(self) -> dict[str, bytes | str]:
+        return {CONFIG_FILE: (await self._read()).text}
+
+    async def verify(self, change: "GuardChange | None" = None) -> None:
+        """The heartbeat: a fresh login reads a complete configuration (kept in ``_beat``)."""
+        cli = self.ops.connect(self.slot)  # a fresh login each time
+        try:
+            text = await cli.current_configuration()
+        finally:
+            await cli.close()
+        if "return" not in text:
+            raise TransientError("incomplete configuration read", target=self.label, operation="watchdog")
+        self._beat = text
+
+    async def restore(self, files: Mapping[str, bytes | str]) -> None:
+        raw = files[CONFIG_FILE]
+        target = parse_view(raw.decode() if isinstance(raw, bytes) else raw, self.cli.flavour)
+        now = await self._read()
+        lines, _ = plan_lines(now, restore_changes(now, target))
+        if lines:
+            await self.cli.configure(lines, commit_comment="vessel rollback")
+        after = await self._read()
+        if restore_changes(after, target):
+            raise TransientError("switch does not match the pre-change configuration after restore",
+                                 target=self.label, operation="rollback")
+
+    async def _heartbeat_view(self) -> tuple[bool, str, SwitchView | None]:
+        self._beat = ""
+        ok, detail = await self.guard.watch(self.verify)
+        return ok, detail, (parse_view(self._beat, self.cli.flavour) if ok else None)
+
     # ------------------------------------------------------------------ writes
     async def apply(self, change: Change, op: str) -> ChangeResult:
         """Queue ``change`` (operation name ``op`` for the audit log) and wait for its batch."""
@@ -152,12 +194,11 @@ class Switch:
                 if not isinstance(exc, Exception):
                     raise
 
-    def _settle(self, p: _Pending, *, outcome: str, snapshot_id: str | None, before: Any, after: Any,
-                evidence: dict | None = None, error: Exception | None = None) -> None:
-        env = self.ops.envelope
-        env.audit(target_kind="switch", target_id=f"{self.label}/{p.change.target}", op=p.op, outcome=outcome,
-                  started=p.started, snapshot_id=snapshot_id, before=_digestable(before), after=_digestable(after),
-                  evidence=evidence)
+    async def _settle(self, p: _Pending, *, outcome: str, snapshot_id: str | None, before: Any, after: Any,
+                      evidence: dict | None = None, error: Exception | None = None) -> None:
+        await asyncio.shield(self.guard.audit(
+            self, p.op, outcome, started=p.started, snapshot_id=snapshot_id, before=before, after=after,
+            evidence=evidence, target_id=f"{self.label}/{p.change.target}"))
         if p.future.done():
             return
         if error is not None:
@@ -167,155 +208,129 @@ class Switch:
 
     async def _run(self, batch: list[_Pending]) -> None:
         self.batches.append(len(batch))
-        env = self.ops.envelope
         try:
             before = await self._read()
         except VesselError as exc:
             for p in batch:
-                self._settle(p, outcome="failed", snapshot_id=None, before=None, after=None,
-                             evidence={"error": str(exc)},
-                             error=SwitchChangeError(f"cannot read switch {self.label}: {exc}", target=self.label,
-                                                     operation=p.op))
+                await self._settle(p, outcome="failed", snapshot_id=None, before=None, after=None,
+                                   evidence={"error": str(exc)},
+                                   error=SwitchChangeError(f"cannot read switch {self.label}: {exc}",
+                                                           target=self.label, operation=p.op, after_known=False))
             return
-        text = before.text
-        snap = await env.ensure_snapshot("switch", self.label, self._capture(text), scope="switch-running-config")
+        snap = await self.guard.snapshot(self, {CONFIG_FILE: before.text})
         todo = []
         for p in batch:
             if satisfied(before, p.change):
                 obj = object_of(before, p.change.kind, p.change.key)
-                self._settle(p, outcome="no-op", snapshot_id=snap.id, before=obj, after=obj)
+                await self._settle(p, outcome="no-op", snapshot_id=snap.id, before=obj, after=obj)
             else:
                 todo.append(p)
         if not todo:
             self._remember(before)
             return
         lines, _expected = plan_lines(before, [p.change for p in todo])
+        notes: list[str] = []
         try:
             await self.cli.configure(lines, commit_comment=f"vessel {todo[0].op}" if len(todo) == 1 else "vessel batch")
+            self.commits += 1
         except CliCommandError as exc:
             if len(todo) > 1:
                 log.info("%s: batch of %d refused (%s); applying one by one", self.label, len(todo), exc)
                 for p in todo:
                     await self._run([p])
                 return
-            p = todo[0]
-            msg = f"switch {self.label} refused {exc.command!r}: {exc.device_message or exc}"
-            self.invalidate()
-            try:  # vrp5 keeps the lines before the refused one: report what is really there
-                now = await self.view()
-                after, known = object_of(now, p.change.kind, p.change.key), True
-            except VesselError:
-                after, known = None, False
-            self._settle(p, outcome="failed", snapshot_id=snap.id, before=object_of(before, p.change.kind, p.change.key),
-                         after=after, evidence={"error": msg, "lines": len(lines)},
-                         error=SwitchChangeError(msg, snapshot_id=snap.id, target=self.label, operation=p.op,
-                                                 after=after, after_known=known))
+            await self._refused(todo[0], before, snap.id, exc, len(lines))
             return
         except TransientError as exc:
-            await self._after_drop(todo, before, snap.id, exc)
-            return
-        self.commits += 1
+            # the switch may hold all, some or none of the lines: find out, never assume
+            notes.append(f"session dropped during the change ({exc}); the switch was re-read")
         self.invalidate()
-        after_text: list[str] = []
-        ok, detail = await env.watchdog(self._heartbeat(after_text))
-        if not ok:
-            await self._rollback(todo, before, snap, detail)
+        ok, detail, after = await self._heartbeat_view()
+        if ok and notes:
+            assert after is not None
+            missing = [p for p in todo if not satisfied(after, p.change)]
+            if missing:
+                ok, detail, after = await self._resend(missing, after, notes)
+        if not ok or after is None:
+            await self._rollback(todo, before, snap.id, detail, notes)
             return
-        after = parse_view(after_text[-1], self.cli.flavour)
-        save_error = None
-        try:
-            await self.cli.save()
-        except VesselError as exc:
-            save_error = f"committed but not saved: {exc}"
+        saved, save_detail = await self._save()
         self._remember(after)
         for p in todo:
             b, a = object_of(before, p.change.kind, p.change.key), object_of(after, p.change.kind, p.change.key)
-            if save_error or not satisfied(after, p.change):
-                msg = save_error or f"switch {self.label} does not show the change to {p.change.target} after commit"
-                self._settle(p, outcome="failed", snapshot_id=snap.id, before=b, after=a, evidence={"error": msg},
-                             error=SwitchChangeError(msg, snapshot_id=snap.id, target=self.label, operation=p.op,
-                                                     after=a, after_known=True))
+            ev = {"batch_size": len(todo), "lines": len(lines), **({"notes": notes} if notes else {})}
+            if not satisfied(after, p.change):
+                msg = f"switch {self.label} does not show the change to {p.change.target} after commit"
+                await self._settle(p, outcome="failed", snapshot_id=snap.id, before=b, after=a,
+                                   evidence={**ev, "error": msg},
+                                   error=SwitchChangeError(msg, snapshot_id=snap.id, target=self.label,
+                                                           operation=p.op, after=a, after_known=True))
+            elif not saved:
+                msg = (f"switch {self.label}: the change to {p.change.target} is live but NOT saved "
+                       f"({save_detail}); a reboot of the switch would lose it. Run apply again to save it.")
+                await self._settle(p, outcome="unsaved", snapshot_id=snap.id, before=b, after=a,
+                                   evidence={**ev, "error": msg},
+                                   error=SwitchChangeError(msg, outcome="unsaved", snapshot_id=snap.id,
+                                                           target=self.label, operation=p.op, after=a,
+                                                           after_known=True))
             else:
-                self._settle(p, outcome="success", snapshot_id=snap.id, before=b, after=a,
-                             evidence={"batch_size": len(todo), "lines": len(lines)})
+                await self._settle(p, outcome="success", snapshot_id=snap.id, before=b, after=a, evidence=ev)
 
-    @staticmethod
-    def _capture(text: str) -> Callable[[], Awaitable[dict[str, str]]]:
-        async def capture() -> dict[str, str]:
-            return {"running-config.cfg": text}
-        return capture
+    async def _refused(self, p: _Pending, before: SwitchView, snapshot_id: str, exc: CliCommandError,
+                       n_lines: int) -> None:
+        msg = f"switch {self.label} refused {exc.command!r}: {exc.device_message or exc}"
+        self.invalidate()
+        try:  # vrp5 keeps the lines before the refused one: report what is really there
+            now = await self.view()
+            after, known = object_of(now, p.change.kind, p.change.key), True
+        except VesselError:
+            after, known = None, False
+        await self._settle(p, outcome="failed", snapshot_id=snapshot_id,
+                           before=object_of(before, p.change.kind, p.change.key), after=after,
+                           evidence={"error": msg, "lines": n_lines},
+                           error=SwitchChangeError(msg, snapshot_id=snapshot_id, target=self.label, operation=p.op,
+                                                   after=after, after_known=known))
 
-    def _heartbeat(self, sink: list[str]) -> Callable[[], Awaitable[None]]:
-        async def beat() -> None:
-            cli = self.ops.connect(self.slot)  # a fresh login each time
-            try:
-                text = await cli.current_configuration()
-            finally:
-                await cli.close()
-            if "return" not in text:
-                raise TransientError("incomplete configuration read", target=self.label, operation="watchdog")
-            sink.append(text)
-        return beat
+    async def _resend(self, missing: list[_Pending], now: SwitchView,
+                      notes: list[str]) -> tuple[bool, str, SwitchView | None]:
+        """Send again, over a new session, what a dropped session did not get onto the switch."""
+        lines, _ = plan_lines(now, [p.change for p in missing])
+        notes.append(f"{len(missing)} change(s) not on the switch after the drop: {len(lines)} line(s) sent again")
+        try:
+            await self.cli.configure(lines, commit_comment="vessel batch (resent)")
+            self.commits += 1
+        except (CliCommandError, TransientError) as exc:
+            notes.append(f"resending failed: {exc}")
+        self.invalidate()
+        return await self._heartbeat_view()
 
-    async def _restore_to(self, target: SwitchView) -> None:
-        now = await self._read()
-        lines, _ = plan_lines(now, restore_changes(now, target))
-        if lines:
-            await self.cli.configure(lines, commit_comment="vessel rollback")
-        after = await self._read()
-        if restore_changes(after, target):
-            raise TransientError("switch does not match the pre-change configuration after restore",
-                                 target=self.label, operation="rollback")
+    async def _save(self) -> tuple[bool, str]:
+        """``save``, retried over a new session while it drops (saving twice is harmless)."""
+        return await self.guard.watch(self.cli.save, deadline=max(self.guard.verify_deadline, 30.0))
 
-    async def _rollback(self, todo: list[_Pending], before: SwitchView, snap: Any, detail: str) -> None:
-        env = self.ops.envelope
-        restored, rdetail = await env.rollback(snap, lambda _s: self._restore_to(before))
+    async def _rollback(self, todo: list[_Pending], before: SwitchView, snapshot_id: str, detail: str,
+                        notes: list[str]) -> None:
+        restored, rdetail = await self.guard.restore(self, {CONFIG_FILE: before.text})
         self.invalidate()
         if restored:
-            try:
-                await self.cli.save()
-            except VesselError as exc:
-                rdetail = f"restored; save failed: {exc}"
-        what = (f"the pre-change configuration was restored from snapshot {snap.id}" if restored else
-                f"restoring the pre-change configuration FAILED ({rdetail}); manual recovery needed, "
-                f"snapshot {snap.id}")
-        msg = (f"switch {self.label}: the management plane did not answer within "
-               f"{env.watchdog_deadline:g}s after the commit ({detail}); {what}")
-        for p in todo:
-            self._settle(p, outcome="rollback", snapshot_id=snap.id,
-                         before=object_of(before, p.change.kind, p.change.key), after=None,
-                         evidence={"reason": f"management heartbeat failed: {detail}", "restored": restored,
-                                   "restore_detail": rdetail},
-                         error=SwitchChangeError(msg, outcome="rollback" if restored else "rollback-failed",
-                                                 rolled_back=restored, snapshot_id=snap.id,
-                                                 target=self.label, operation=p.op,
-                                                 after=object_of(before, p.change.kind, p.change.key),
-                                                 after_known=restored))
-
-    async def _after_drop(self, todo: list[_Pending], before: SwitchView, snapshot_id: str,
-                          exc: Exception) -> None:
-        self.invalidate()
-        try:
-            after = await self._read()
-        except VesselError as exc2:
-            after, reason = None, f"{exc}; re-read failed: {exc2}"
-        else:
-            reason = str(exc)
-            self._remember(after)
+            ok, sdetail = await self._save()
+            if not ok:
+                rdetail = f"restored; save failed: {sdetail}"
+        what = (f"the pre-change configuration was restored from snapshot {snapshot_id}" if restored else
+                f"restoring the pre-change configuration FAILED ({rdetail}); the change may be live and "
+                f"unsaved: manual recovery needed, snapshot {snapshot_id}")
+        why = "; ".join(notes + [f"the management plane did not answer within "
+                                 f"{self.guard.verify_deadline:g}s ({detail})"])
+        msg = f"switch {self.label}: {why}; {what}"
+        outcome = "rollback" if restored else "rollback-failed"
         for p in todo:
             b = object_of(before, p.change.kind, p.change.key)
-            if after is not None and satisfied(after, p.change):
-                self._settle(p, outcome="success", snapshot_id=snapshot_id, before=b,
-                             after=object_of(after, p.change.kind, p.change.key),
-                             evidence={"note": "session dropped; change verified by re-reading the switch"})
-            else:
-                msg = (f"switch {self.label}: SSH session dropped during the change of {p.change.target} "
-                       f"({reason}); it was not applied. Run apply again.")
-                now = None if after is None else object_of(after, p.change.kind, p.change.key)
-                self._settle(p, outcome="failed", snapshot_id=snapshot_id, before=b, after=now,
-                             evidence={"error": msg},
-                             error=SwitchChangeError(msg, snapshot_id=snapshot_id, target=self.label,
-                                                     operation=p.op, after=now, after_known=after is not None))
+            await self._settle(p, outcome=outcome, snapshot_id=snapshot_id, before=b, after=b if restored else None,
+                               evidence={"reason": f"management heartbeat failed: {detail}", "restored": restored,
+                                         "restore_detail": rdetail, **({"notes": notes} if notes else {})},
+                               error=SwitchChangeError(msg, outcome=outcome, rolled_back=restored,
+                                                       snapshot_id=snapshot_id, target=self.label,
+                                                       operation=p.op, after=b, after_known=restored))
 
     # ------------------------------------------------------------------ data source
     async def facts(self) -> dict[str, Any]:
@@ -337,15 +352,15 @@ class SwitchOps:
 
     Args:
         connect: ``slot -> VrpCli`` (a new, unopened client each call).
-        envelope: the change-safety envelope (snapshot store, audit log, watchdog deadline).
+        guard: the change guard session (snapshot store, audit log, verify deadline).
         cache_ttl: how long one read serves every resource of a switch.
         gather_window: how long the first change of a batch waits for others.
     """
 
-    def __init__(self, connect: Connect, envelope: Envelope, *, cache_ttl: float = 20.0,
+    def __init__(self, connect: Connect, guard: "Guard", *, cache_ttl: float = 20.0,
                  gather_window: float = 0.2) -> None:
         self.connect = connect
-        self.envelope = envelope
+        self.guard = guard
         self.cache_ttl = cache_ttl
         self.gather_window = gather_window
         self._switches: dict[str, Switch] = {}

@@ -1,24 +1,20 @@
-"""What the switch resources share: the per-process SwitchOps, schema pieces, conversions.
+"""What the switch resources share: the session's SwitchOps, schema pieces, conversions.
 
 Resources never speak CLI: they build :class:`vessel_core.switchops.Change` objects and read
 :class:`vessel_core.switchops.SwitchView` objects.
 """
 from __future__ import annotations
 
-import os
 import re
-from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
+from typing import Any
 
 from tfprovider import cty
 from tfprovider.cty import AttributePath
 from tfprovider.framework import (Attribute, Diagnostics, Resource, in_range, one_of, regex, requires_replace,
                                   use_state_for_unknown)
-from vessel_core.errors import VesselError
-from vessel_core.switchops.model import DEFAULT_PORT, LINK_TYPES, PORT_RE, PortState
+from tfprovider.vessel.resources._base import diagnose, partial_state, session_of
+from vessel_core.chassis.switching import DEFAULT_PORT, LINK_TYPES, PORT_RE, PortState
 
-if TYPE_CHECKING:  # the SSH stack, VRP client and safety envelope load when a switch is first used
-    from vessel_core.switchops.service import SwitchOps
 
 SWITCH_RE = r"[1-4][EX]"
 VLAN_ID = dict(validators=[in_range(1, 4094)])
@@ -102,70 +98,20 @@ def is_port_name(name: str) -> bool:
     return bool(PORT_RE.match(name or ""))
 
 
-# ------------------------------------------------------------------------ per-process ops
+# ------------------------------------------------------------------------ the session's ops
 
-def _ssh_host(endpoint: str) -> str:
-    url = urlsplit(endpoint if "://" in endpoint else f"//{endpoint}")
-    return url.hostname or endpoint
-
-
-def switch_ops(cfg: Any) -> SwitchOps:
-    """The provider process's SwitchOps, built on first use from the provider settings."""
-    if cfg is None:
-        raise VesselError("the provider is not configured (its settings are not known yet)",
-                          operation="switch")
-    ops = cfg.runtime.get("switchops")
-    if ops is not None:
-        return ops
-    from vessel_core.drivers.ssh.hostkeys import HostKeyPolicy
-    from vessel_core.drivers.vrp.cli import HmmHopPath, VrpCli
-    from vessel_core.safety import AuditLog, Envelope, SnapshotStore, default_actor
-    from vessel_core.switchops.service import SwitchOps
-
-    if cfg.ssh_host_key_fingerprint:
-        keys = HostKeyPolicy.pinned(cfg.ssh_host_key_fingerprint)
-    elif cfg.ssh_known_hosts:
-        keys = HostKeyPolicy.from_known_hosts(cfg.ssh_known_hosts)
-    else:
-        raise VesselError("switch resources reach the CX310 CLIs over the HMM's SSH service: set "
-                          "ssh_host_key_fingerprint or ssh_known_hosts in the provider block", operation="switch")
-    if not cfg.password:
-        raise VesselError("switch resources need the HMM password: set password (or VESSEL_PASSWORD)",
-                          operation="switch")
-    host = _ssh_host(cfg.endpoint)
-    connect_timeout = min(cfg.request_timeout, 15.0)
-
-    def connect(slot: int) -> VrpCli:
-        path = HmmHopPath(host, cfg.password, keys, switch_username=cfg.switch_username,
-                          switch_password=cfg.switch_password, hmm_username=cfg.username or "root",
-                          hmm_port=cfg.ssh_port)
-        return VrpCli(slot, path, timeout=cfg.request_timeout, connect_timeout=connect_timeout)
-
-    secrets = [s for s in (cfg.password, cfg.switch_password) if s]
-    envelope = Envelope(
-        SnapshotStore(cfg.snapshot_dir or os.path.join(".vessel", "snapshots")),
-        AuditLog(cfg.audit_log or os.path.join(".vessel", "audit.jsonl"), secrets=secrets),
-        default_actor(cfg.provider_alias),
-        watchdog_deadline=cfg.watchdog_deadline,
-        restore_timeout=max(cfg.watchdog_deadline * 2, 60.0),
-    )
-    ops = cfg.runtime["switchops"] = SwitchOps(connect, envelope)
-    return ops
-
-
-def _change_error(exc: Exception) -> bool:
-    """Whether ``exc`` is a SwitchChangeError (its module is loaded once a switch was used)."""
-    from vessel_core.switchops.service import SwitchChangeError
-
-    return isinstance(exc, SwitchChangeError)
+def switch_ops(data: Any) -> Any:
+    """The session's guarded, batched switch operations (opened on first use)."""
+    return session_of(data).switches
 
 
 def report_failure(resp: Any, summary: str, exc: Exception, base: dict, values: Any) -> None:
     """Error diagnostic; when the switch was read back after the failure, the state becomes what
     it shows (``values(base, obj)``; None when absent) so Terraform records partial results."""
-    error_to_diag(resp.diagnostics, summary, exc)
-    if _change_error(exc) and exc.after_known:
-        resp.state = None if exc.after is None else values(base, exc.after)
+    diagnose(resp.diagnostics, summary, exc)
+    known, state = partial_state(exc, lambda obj: values(base, obj))
+    if known:
+        resp.state = state
 
 
 class SwitchResource(Resource):
@@ -183,10 +129,7 @@ class L2Resource(SwitchResource):
 
 
 def error_to_diag(diags: Diagnostics, summary: str, exc: Exception) -> None:
-    detail = str(exc)
-    if _change_error(exc) and exc.snapshot_id and exc.snapshot_id not in detail:
-        detail += f" (snapshot {exc.snapshot_id})"
-    diags.add_error(summary, detail)
+    diagnose(diags, summary, exc)
 
 
 __all__ = ["DEFAULT_PORT", "L2Resource", "SwitchResource", "error_to_diag", "report_failure", "id_attr", "is_port_name", "l2_attrs", "l2_values", "port_state",

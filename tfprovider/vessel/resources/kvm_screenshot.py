@@ -10,28 +10,23 @@
 Outputs: ``png_base64``, ``width``, ``height``, ``sha256`` (of the PNG bytes), ``captured_at``
 (RFC 3339, UTC), ``encoding`` (the codec the chassis streamed), ``blade_powered``.
 
-Web sessions: every HMM web login occupies one of the HMM's few session slots until it times
-out (there is no logout handler), so all screenshots of one provider process share ONE
-logged-in :class:`HmmWebClient` per chassis configuration (:func:`shared_web_client`). It is
-closed when the provider's event loop shuts down (a parked task whose ``finally`` closes it,
-run by ``asyncio.run``'s final task cancellation), or explicitly by :func:`close_web_clients`.
-TLS follows the provider block (``ca_cert`` / ``cert_fingerprint``; ``insecure`` only when
-set explicitly); with none of them the system trust store is used.
+The capture goes through the session's chassis facade (``chassis.kvm.screenshot``): every
+screenshot of a provider process shares the chassis' ONE logged-in web client (each HMM web
+login occupies one of the HMM's few session slots until it times out), closed with the session
+when Terraform stops the provider. TLS follows the provider block (``ca_cert`` /
+``cert_fingerprint``; ``insecure`` only when set explicitly); with none of them the system
+trust store is used.
 
 Like every data source, this one is read on every plan (and the PNG file rewritten then).
 """
 from __future__ import annotations
 
-import asyncio
 import base64
 import hashlib
 import os
 import tempfile
-import weakref
-from datetime import datetime, timezone
 from decimal import Decimal
 from typing import Any
-from urllib.parse import urlsplit
 
 from tfprovider import cty
 from tfprovider.cty import AttributePath
@@ -116,102 +111,6 @@ SCHEMA = Schema(
 )
 
 
-# ----------------------------------------------------------------------------- shared web login
-
-def _base_url(endpoint: str) -> str:
-    url = endpoint if "://" in endpoint else f"https://{endpoint}"
-    return url.rstrip("/")
-
-
-def _client_key(cfg: Any) -> tuple[Any, ...]:
-    secret = hashlib.sha256((cfg.password or "").encode()).hexdigest()  # key without the password itself
-    return (_base_url(cfg.endpoint), cfg.username, secret, cfg.ca_cert_path, cfg.cert_fingerprint,
-            bool(cfg.insecure), float(cfg.request_timeout))
-
-
-class _Shared:
-    """Per event loop: one logged-in web client per chassis configuration, slot locks."""
-
-    def __init__(self) -> None:
-        self.clients: dict[tuple[Any, ...], Any] = {}
-        self.creating = asyncio.Lock()
-        self.slot_locks: dict[tuple[str, int], asyncio.Lock] = {}
-        self.keeper: asyncio.Task | None = None
-        self.logins = 0          # web clients created (each logs in once, on first use)
-
-
-_SHARED: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Shared] = weakref.WeakKeyDictionary()
-
-
-def _shared() -> _Shared:
-    loop = asyncio.get_running_loop()
-    sh = _SHARED.get(loop)
-    if sh is None:
-        sh = _SHARED[loop] = _Shared()
-        sh.keeper = loop.create_task(_keep(), name="vessel-kvm-web-clients")
-    return sh
-
-
-async def _keep() -> None:
-    """Parked until the loop shuts down; then close the loop's web clients."""
-    try:
-        await asyncio.Event().wait()
-    finally:
-        sh = _SHARED.pop(asyncio.get_running_loop(), None)
-        if sh is not None:
-            await _close_all(sh)
-
-
-async def _close_all(sh: _Shared) -> None:
-    clients, sh.clients = list(sh.clients.values()), {}
-    for c in clients:
-        try:
-            await c.close()
-        except Exception:  # noqa: BLE001 - closing a pool on shutdown
-            pass
-
-
-async def close_web_clients() -> None:
-    """Close the web clients this event loop's screenshots opened (idempotent)."""
-    sh = _SHARED.pop(asyncio.get_running_loop(), None)
-    if sh is None:
-        return
-    if sh.keeper is not None and sh.keeper is not asyncio.current_task():
-        sh.keeper.cancel()
-    await _close_all(sh)
-
-
-async def shared_web_client(cfg: Any) -> Any:
-    """The process's logged-in (on first use) HMM web client for the provider config ``cfg``."""
-    from vessel_core.drivers.hmm_web.client import HmmWebClient
-    from vessel_core.drivers.tls import TLSConfig
-
-    sh = _shared()
-    key = _client_key(cfg)
-    client = sh.clients.get(key)
-    if client is not None:
-        return client
-    async with sh.creating:
-        client = sh.clients.get(key)
-        if client is None:
-            tls = TLSConfig(ca_bundle=cfg.ca_cert_path, fingerprint_sha256=cfg.cert_fingerprint,
-                            insecure=bool(cfg.insecure))
-            client = HmmWebClient(key[0], cfg.username, cfg.password, tls=tls,
-                                  timeout=cfg.request_timeout, target=_host(cfg.endpoint))
-            sh.clients[key] = client
-            sh.logins += 1
-    return client
-
-
-def _host(endpoint: str) -> str:
-    return urlsplit(_base_url(endpoint)).hostname or endpoint
-
-
-def _slot_lock(base_url: str, slot: int) -> asyncio.Lock:
-    sh = _shared()
-    return sh.slot_locks.setdefault((base_url, slot), asyncio.Lock())
-
-
 # ----------------------------------------------------------------------------- data source
 
 def _write_atomically(path: str, data: bytes) -> None:
@@ -234,18 +133,17 @@ class KvmScreenshot(DataSource):
     schema = SCHEMA
 
     async def read(self, req: Request, resp: Response) -> None:
-        from vessel_core.drivers.kvm import WebClientBootstrap, capture_screenshot, frame_to_png
-
         diags = resp.diagnostics
-        cfg = self.provider_data
+        session = self.provider_data
         config = req.config
         slot = int(config["slot"])
         hint = config.get("encoding_hint") or "auto"
         timeout = parse_duration(config.get("timeout") or DEFAULT_TIMEOUT)
-        if cfg is None:
+        if session is None:
             diags.add_error("Provider Not Configured",
                             "The vessel provider has no usable configuration (is the provider block known at plan time?).")
             return
+        cfg = session.settings
         missing = [n for n in ("username", "password") if not getattr(cfg, n)]
         if missing:
             diags.add_error(
@@ -254,14 +152,9 @@ class KvmScreenshot(DataSource):
                 + " in the provider block or " + " and ".join(f"VESSEL_{n.upper()}" for n in missing) + ".",
             )
             return
-        host = _host(cfg.endpoint)
-        base = _base_url(cfg.endpoint)
+        host = cfg.host
         try:
-            async with _slot_lock(base, slot):          # one KVM viewer per blade at a time
-                web = await shared_web_client(cfg)
-                frame = await capture_screenshot(
-                    host, cfg.username, cfg.password, slot, encoding_hint=hint, timeout=timeout,
-                    bootstrap=WebClientBootstrap(web, host))
+            shot = await session.chassis.kvm.screenshot(slot, encoding_hint=hint, timeout=timeout)
         except VesselError as exc:
             _diagnose(exc, slot, hint, timeout, host, cfg, diags)
             return
@@ -272,25 +165,24 @@ class KvmScreenshot(DataSource):
                 f"{exc.strerror or exc}). The chassis drops the connection when another viewer "
                 f"holds the blade's console, or when the HMM restarts.")
             return
-        captured = datetime.now(timezone.utc)
-        png = frame_to_png(frame)
         if config.get("path"):
             try:
-                _write_atomically(config["path"], png)
+                _write_atomically(config["path"], shot.png)
             except OSError as exc:
                 diags.add_attribute_error(
                     AttributePath().attr("path"), "Cannot Write Screenshot",
                     f"Writing the PNG to {config['path']!r} failed: {exc.strerror or exc}.")
                 return
+        captured = shot.captured_at
         resp.state = {
             **config,
-            "png_base64": base64.b64encode(png).decode("ascii"),
-            "width": frame.width,
-            "height": frame.height,
-            "sha256": hashlib.sha256(png).hexdigest(),
+            "png_base64": base64.b64encode(shot.png).decode("ascii"),
+            "width": shot.width,
+            "height": shot.height,
+            "sha256": hashlib.sha256(shot.png).hexdigest(),
             "captured_at": captured.strftime("%Y-%m-%dT%H:%M:%S.") + f"{captured.microsecond // 1000:03d}Z",
-            "encoding": frame.encoding,
-            "blade_powered": not frame.blade_down,
+            "encoding": shot.encoding,
+            "blade_powered": shot.blade_powered,
         }
 
 
@@ -309,9 +201,8 @@ def _caused_by(exc: BaseException, kind: type) -> bool:
 
 def _diagnose(exc: VesselError, slot: int, hint: str, timeout: float, host: str, cfg: Any, diags: Any) -> None:
     """Turn a driver error into a diagnostic that says what to change (never a secret)."""
-    from vessel_core.drivers.kvm import (KvmBladeDownError, KvmSessionTakenError, KvmSlotEmptyError,
-                                         KvmUnsupportedError)
-    from vessel_core.drivers.tls import TLSVerificationError
+    from vessel_core.chassis.kvm import (KvmBladeDownError, KvmSessionTakenError, KvmSlotEmptyError,
+                                         KvmUnsupportedError, TLSVerificationError)
 
     text = redact(str(exc), [s for s in (cfg.password,) if s])
     at = AttributePath().attr
@@ -356,4 +247,4 @@ def _diagnose(exc: VesselError, slot: int, hint: str, timeout: float, host: str,
 
 DATA_SOURCES = [KvmScreenshot]
 
-__all__ = ["KvmScreenshot", "DATA_SOURCES", "SCHEMA", "shared_web_client", "close_web_clients"]
+__all__ = ["KvmScreenshot", "DATA_SOURCES", "SCHEMA"]

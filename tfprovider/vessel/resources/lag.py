@@ -24,7 +24,7 @@ from tfprovider.vessel.resources._switch import (
     report_failure,
     switch_attr,
 )
-from vessel_core.switchops import LAG_MODES, Change, LagState
+from vessel_core.chassis.switching import LAG_MODES, Change, LagState
 
 
 def _member_names(values) -> str | None:  # noqa: ANN001

@@ -14,7 +14,7 @@ from tfprovider.vessel.resources._switch import (
     report_failure,
     switch_attr,
 )
-from vessel_core.switchops import PORT_RE, Change, PortState
+from vessel_core.chassis.switching import PORT_RE, Change, PortState
 
 PORT_HELP = ("a CX310 port name: 10GE<slot>/<blade 1-16>/<1|2>, 10GE<slot>/17/<1-16>, 40GE<slot>/18/1 "
              "or GE<slot>/19/<1|2>")

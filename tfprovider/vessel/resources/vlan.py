@@ -12,7 +12,7 @@ from tfprovider.vessel.resources._switch import (
     report_failure,
     switch_attr,
 )
-from vessel_core.switchops import Change, VlanState
+from vessel_core.chassis.switching import Change, VlanState
 
 
 class Vlan(SwitchResource):

@@ -1,0 +1,108 @@
+"""A resource's lifecycle steps on plain values, with no protobuf in sight.
+
+The gRPC server (:mod:`.server`) decodes a request, calls one of these, and encodes the
+answer; :class:`tfprovider.framework.harness.ResourceHarness` calls them directly to run a
+resource's whole lifecycle in process. Both therefore exercise the same code: validation, the
+planner with plan modifiers and ``modify_plan``, and the create / update / delete / read /
+import dispatch with its rules (what state is kept when an operation fails).
+
+Each step takes a ``call`` coroutine runner (``call(coro, diags, what)``) that turns an
+exception escaping resource code into a diagnostic; :func:`run` is the plain one.
+"""
+from __future__ import annotations
+
+import logging
+from typing import Any, Awaitable, Callable
+
+from tfprovider.framework import engine
+from tfprovider.framework.diag import Diagnostics
+from tfprovider.framework.resource import Request, Resource, Response
+
+log = logging.getLogger("tfprovider.framework")
+
+Runner = Callable[[Awaitable[None], Diagnostics, str], Awaitable[None]]
+
+
+async def run(coro: Awaitable[None], diags: Diagnostics, what: str) -> None:
+    """Await resource code; an exception becomes an error diagnostic."""
+    try:
+        await coro
+    except NotImplementedError as exc:
+        diags.add_error("Operation Not Supported", str(exc) or what)
+    except Exception as exc:  # noqa: BLE001 - resource code failing is reported, not raised
+        log.warning("%s failed: %s", what, type(exc).__name__)
+        diags.add_error(f"{what} Failed", f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__)
+
+
+def validate(res: Any, config: Any, diags: Diagnostics, **kw: Any) -> None:
+    """Attribute validators, then the resource's cross-attribute checks."""
+    if config is None:
+        return
+    engine.validate(res.schema.block, config, diags, **kw)
+    res.validate_config(config, diags)
+
+
+async def plan(res: Resource, prior: Any, proposed: Any, config: Any, private: dict, diags: Diagnostics,
+               call: Runner = run) -> tuple[Any, list[Any], dict]:
+    """(planned state, requires-replace paths, planned private) for a create or an update."""
+    planned, replace = engine.plan(res.schema.block, prior, proposed, config, private, diags)
+    if not diags.has_error() and type(res).modify_plan is not Resource.modify_plan:
+        resp = Response(state=planned, private=private)
+        req = Request(config=config, plan=planned, state=prior, private=private)
+        await call(res.modify_plan(req, resp), resp.diagnostics, "Plan")
+        diags.extend(resp.diagnostics)
+        planned = engine.normalize(res.schema.block, resp.state)
+        private = resp.private
+        replace.extend(resp.requires_replace)
+    return planned, replace, private
+
+
+async def apply(res: Resource, prior: Any, planned: Any, config: Any, private: dict, diags: Diagnostics,
+                call: Runner = run) -> tuple[Any, dict]:
+    """(new state, private) after create (prior None), delete (planned None) or update."""
+    if planned is None:
+        resp = Response(state=prior, private=private)
+        await call(res.delete(Request(state=prior, private=private), resp), resp.diagnostics, "Delete")
+        if not resp.diagnostics.has_error():
+            resp.state = None
+    elif prior is None:
+        resp = Response(state=None, private=private)
+        await call(res.create(Request(config=config, plan=planned, private=private), resp), resp.diagnostics,
+                   "Create")
+        if resp.state is None and not resp.diagnostics.has_error():
+            resp.diagnostics.add_error(
+                "Missing Resource State After Create",
+                f"{res.type_name} create returned no state and no error. This is a bug in the provider.",
+            )
+    else:
+        resp = Response(state=planned, private=private)
+        resp.state_assigned = False
+        req = Request(config=config, plan=planned, state=prior, private=private)
+        await call(res.update(req, resp), resp.diagnostics, "Update")
+        if resp.diagnostics.has_error() and not resp.state_assigned:
+            resp._state = prior  # nothing reported as done: keep what was there
+    diags.extend(resp.diagnostics)
+    if planned is not None and resp.state is None and not diags.has_error():
+        diags.add_error("Missing Resource State", f"{res.type_name} returned a null object without an error.")
+    return resp.state, resp.private
+
+
+async def read(res: Resource, state: Any, private: dict, diags: Diagnostics,
+               call: Runner = run) -> tuple[Any, dict]:
+    """(refreshed state or None when the object is gone, private)."""
+    resp = Response(state=state, private=private)
+    if state is not None:
+        await call(res.read(Request(state=state, private=private), resp), resp.diagnostics, "Read")
+    diags.extend(resp.diagnostics)
+    return (resp.state if not resp.diagnostics.has_error() or resp.state_assigned else state), resp.private
+
+
+async def import_state(res: Resource, import_id: str, diags: Diagnostics,
+                       call: Runner = run) -> tuple[Any, dict]:
+    """(the state the import ID describes, private); Terraform reads it next."""
+    resp = Response(state=None)
+    await call(res.import_state(Request(id=import_id), resp), resp.diagnostics, "Import")
+    diags.extend(resp.diagnostics)
+    if not diags.has_error() and resp.state is None:
+        diags.add_error("Missing Resource Import State", f"{res.type_name} import returned no state.")
+    return resp.state, resp.private

@@ -1,0 +1,211 @@
+"""What every vessel resource shares: its session, and one way to turn an SDK error into a
+diagnostic.
+
+Resources speak to :class:`vessel_core.session.Session` only (the facade, the guarded switch
+operations); they never import a driver or the safety package. Errors carry the ``field``
+they concern (a model field, named like the resource attribute), so the diagnostic points at
+the attribute; a :class:`~vessel_core.errors.ChangeError` also says what is live now (its
+``after``) and which snapshot holds the state before.
+"""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Callable, ClassVar
+
+from tfprovider.cty import AttributePath
+from tfprovider.framework import Resource
+from vessel_core.errors import ChangeError, VesselError, redact
+
+if TYPE_CHECKING:
+    from tfprovider.framework import Diagnostics, Schema
+    from vessel_core.chassis.managed import Setting
+    from vessel_core.session import Session
+
+
+def session_of(data: Any) -> "Session":
+    """The session ``configure`` returned (``resource.provider_data``)."""
+    if data is None:
+        raise VesselError("the provider is not configured (its settings are not known yet)",
+                          operation="configure")
+    return data
+
+
+def leaves(exc: BaseException) -> list[BaseException]:
+    """The exceptions inside (nested) exception groups, or ``[exc]``."""
+    if isinstance(exc, BaseExceptionGroup):
+        return [leaf for e in exc.exceptions for leaf in leaves(e)]
+    return [exc]
+
+
+def _attribute(field: str | None, schema: "Schema | None") -> AttributePath | None:
+    """``field`` ("members[2]", "preferred_server") as an attribute path of ``schema``."""
+    if not field or schema is None:
+        return None
+    name, _, rest = field.partition("[")
+    if name not in schema.attributes:  # a provider setting, or a field the resource does not show
+        return None
+    path = AttributePath().attr(name)
+    if rest.rstrip("]").isdigit():
+        path = path.index(int(rest.rstrip("]")))
+    return path
+
+
+def diagnose(diags: "Diagnostics", summary: str, exc: BaseException, *, schema: "Schema | None" = None,
+             secrets: list[str] | None = None) -> None:
+    """One error diagnostic per failure in ``exc``; on the attribute its ``field`` names."""
+    for leaf in leaves(exc):
+        detail = redact(str(leaf) or type(leaf).__name__, secrets or [])
+        path = None
+        if isinstance(leaf, VesselError):
+            path = _attribute(leaf.field, schema)
+            if isinstance(leaf, ChangeError) and leaf.snapshot_id and leaf.snapshot_id not in detail:
+                detail += f" (snapshot {leaf.snapshot_id})"
+            if leaf.hint and leaf.hint not in detail:
+                detail += f". Hint: {leaf.hint}"
+        if path is None:
+            diags.add_error(summary, detail)
+        else:
+            diags.add_attribute_error(path, summary, detail)
+
+
+def partial_state(exc: BaseException, values: Callable[[Any], dict[str, Any] | None]) -> tuple[bool, Any]:
+    """(True, state) when a failed change says what the device shows now (``after_known``):
+    Terraform then records that instead of the plan. ``values(None)`` means the object is gone."""
+    for leaf in leaves(exc):
+        if isinstance(leaf, ChangeError) and leaf.after_known:
+            return True, None if leaf.after is None else values(leaf.after)
+    return False, None
+
+
+
+
+# ------------------------------------------------------------------------ model binding
+
+class sdk_model:  # noqa: N801 - used like a field declaration
+    """``model = sdk_model("NtpSettings")``: the SDK model class of :mod:`vessel_core.chassis.models`,
+    imported on first use (a process that only serves schemas never loads pydantic)."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self._cls: Any = None
+
+    def __get__(self, obj: Any, owner: Any = None) -> Any:
+        if self._cls is None:
+            from vessel_core.chassis import models
+
+            self._cls = getattr(models, self.name)
+        return self._cls
+
+
+def _model_values(resource: Any, obj: dict[str, Any]) -> dict[str, Any]:
+    """The attributes of ``obj`` that are fields of the resource's model, known and not null."""
+    from tfprovider import cty
+
+    return {k: v for k, v in obj.items() if k in resource.model.model_fields and v is not None
+            and cty.is_known(v)}
+
+
+def validate_model(resource: Any, config: dict[str, Any], diags: "Diagnostics") -> None:
+    """Run the SDK model's own rules on the configured values: each refusal becomes an
+    attribute error at validate time, before anything reaches the chassis."""
+    from pydantic import ValidationError as PydanticError
+
+    from tfprovider import cty
+
+    values = _model_values(resource, config)
+    if not all(cty.is_wholly_known(v) for v in config.values()):
+        # unknown values (known after apply): check the known ones alone, no cross-field rules
+        values = {k: v for k, v in values.items() if cty.is_wholly_known(v)}
+    try:
+        resource.model.model_validate(values)
+    except PydanticError as exc:
+        for e in exc.errors():
+            name = str(e["loc"][0]) if e["loc"] else None
+            if name in resource.schema.attributes and name in config:
+                diags.add_attribute_error(AttributePath().attr(name), "Invalid Attribute Value",
+                                          f"{name}: {e['msg']} (got {e.get('input')!r}).")
+            elif not e["loc"]:
+                diags.add_error("Invalid Attribute Combination", e["msg"])
+
+
+class SettingResource(Resource):
+    """A singleton chassis setting (NTP, LDAP, chassis settings, power policy) as a resource.
+
+    A subclass declares ``type_name``, ``schema`` (attributes named like the model's fields,
+    plus ``id``), ``model`` and :meth:`bind` (the SDK's :class:`~vessel_core.chassis.managed.Setting`).
+    It gets:
+
+    * create = take the setting over and set it (a singleton always exists, so there is nothing
+      to adopt by surprise; the guard's snapshot keeps the value it replaced), update = set,
+      read = get (drift shows as a diff), delete = the factory value (or forget it when the
+      HMM has none), import with the id :attr:`id_value`;
+    * validate-time diagnostics from the model's own rules, on the attribute they concern;
+    * plan-time refusal of a second resource claiming the same setting;
+    * one audit record per mutation, snapshot before the first change, verify, restore on
+      failure (the SDK's guard), and errors as diagnostics on the attribute they name.
+    """
+
+    model: ClassVar[type[Any]]
+    id_value: ClassVar[str] = "hmm"
+    import_id = "id"
+
+    def bind(self, session: "Session") -> "Setting[Any]":  # pragma: no cover - interface
+        raise NotImplementedError
+
+    def _setting(self) -> "Setting[Any]":
+        return self.bind(session_of(self.provider_data))
+
+    def _state(self, base: dict[str, Any], value: Any) -> dict[str, Any]:
+        return {**base, **value.model_dump(mode="json"), "id": self.id_value}
+
+    def validate_config(self, config: Any, diags: "Diagnostics") -> None:
+        validate_model(self, config, diags)
+
+    async def modify_plan(self, req: Any, resp: Any) -> None:
+        if self.provider_data is None:
+            return
+        owner = session_of(self.provider_data).claim(self.type_name, self.id_value)
+        if owner > 1:
+            resp.diagnostics.add_error(
+                "Setting Managed Twice",
+                f"{self.type_name} is a singleton of the chassis, and {owner} resources of this "
+                "configuration manage it; they would overwrite each other on every apply. Keep one.")
+
+    async def _put(self, req: Any, resp: Any, what: str) -> None:
+        from vessel_core.chassis.managed import build
+
+        setting = self._setting()
+        try:
+            want = build(self.model, _model_values(self, req.plan), f"{self.type_name}.{what}")
+            after = await setting.set(want)
+        except Exception as exc:  # noqa: BLE001 - every failure becomes a diagnostic
+            diagnose(resp.diagnostics, f"{self.type_name} not {what}d", exc, schema=self.schema)
+            known, state = partial_state(exc, lambda m: self._state(req.plan, m))
+            if known:
+                resp.state = state
+            return
+        resp.state = self._state(req.plan, after)
+
+    async def create(self, req: Any, resp: Any) -> None:
+        await self._put(req, resp, "create")
+
+    async def update(self, req: Any, resp: Any) -> None:
+        await self._put(req, resp, "update")
+
+    async def read(self, req: Any, resp: Any) -> None:
+        resp.state = self._state(req.state, await self._setting().get())
+
+    async def delete(self, req: Any, resp: Any) -> None:
+        try:
+            await self._setting().reset()
+        except Exception as exc:  # noqa: BLE001
+            diagnose(resp.diagnostics, f"{self.type_name} not reset", exc, schema=self.schema)
+
+    async def import_state(self, req: Any, resp: Any) -> None:
+        if req.id != self.id_value:
+            resp.diagnostics.add_error("Invalid Import ID", f'{self.type_name} is a singleton: import it with the '
+                                                            f'id "{self.id_value}", not {req.id!r}.')
+            return
+        resp.state = {**self.schema.null_value(), "id": self.id_value}
+
+
+__all__ = ["SettingResource", "sdk_model", "diagnose", "leaves", "partial_state", "session_of", "validate_model"]
