@@ -138,20 +138,24 @@ class Guard:
     async def watch(self, probe: Any, *, deadline: float | None = None) -> tuple[bool, str]:
         """Await ``probe()`` until it returns without raising or ``deadline`` seconds pass.
         Returns (True, "ok") or (False, the last failure)."""
+        ok, detail, _ = await self._watch(probe, deadline)
+        return ok, detail
+
+    async def _watch(self, probe: Any, deadline: float | None) -> tuple[bool, str, BaseException | None]:
         limit = self.verify_deadline if deadline is None else deadline
         end = time.monotonic() + limit
-        last = "no attempt made"
+        last, last_exc = "no attempt made", None
         while True:
             remaining = end - time.monotonic()
             if remaining <= 0:
-                return False, last
+                return False, last, last_exc
             try:
                 await asyncio.wait_for(probe(), timeout=remaining)
-                return True, "ok"
-            except asyncio.TimeoutError:
-                last = f"no answer within {limit:g}s"
+                return True, "ok", None
+            except asyncio.TimeoutError as exc:
+                last, last_exc = f"no answer within {limit:g}s", exc
             except Exception as exc:  # any failure of a probe is a failed attempt
-                last = _text(exc)
+                last, last_exc = _text(exc), exc
             await asyncio.sleep(min(self.retry_interval, max(0.0, end - time.monotonic())))
 
     async def restore(self, scope: Scope, files: Files) -> tuple[bool, str]:
@@ -199,7 +203,7 @@ class Guard:
             await self.audit(scope, op, ch.outcome, started=started, snapshot_id=snap.id, before=before,
                              after=ch.after, evidence=ch.evidence, target_id=tid)
             return
-        ok, detail = await self.watch(lambda: scope.verify(ch))
+        ok, detail, why = await self._watch(lambda: scope.verify(ch), None)
         if ok:
             await self.audit(scope, op, "success", started=started, snapshot_id=snap.id, before=before,
                              after=ch.after, evidence=ch.evidence, target_id=tid)
@@ -216,7 +220,7 @@ class Guard:
         raise ChangeError(f"{op} on {tid}: verification failed within {self.verify_deadline:g}s "
                           f"({detail}); {what}", outcome=outcome, rolled_back=restored,
                           snapshot_id=snap.id, after=before, after_known=restored, target=tid,
-                          operation=op)
+                          operation=op, field=getattr(why, "field", None))
 
 
 def _as_change_error(exc: Exception, snapshot_id: str, op: str, target: str) -> ChangeError:

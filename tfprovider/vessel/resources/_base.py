@@ -180,8 +180,8 @@ class SettingResource(Resource):
         except Exception as exc:  # noqa: BLE001 - every failure becomes a diagnostic
             diagnose(resp.diagnostics, f"{self.type_name} not {what}d", exc, schema=self.schema)
             known, state = partial_state(exc, lambda m: self._state(req.plan, m))
-            if known:
-                resp.state = state
+            if known and not (what == "create" and getattr(exc, "rolled_back", False)):
+                resp.state = state  # what the chassis shows now (a rolled-back create takes nothing over)
             return
         resp.state = self._state(req.plan, after)
 

@@ -1,0 +1,42 @@
+"""Resource lifecycle tests in process: the provider on the ResourceHarness against an emulator."""
+from __future__ import annotations
+
+import json
+import tempfile
+from pathlib import Path
+from typing import Any, AsyncIterator
+
+import pytest_asyncio
+
+from tfprovider.framework.harness import ResourceHarness
+from tfprovider.vessel.provider import VesselProvider
+from vessel_core.sim.testing import start_emulator
+
+
+class Lab:
+    """An emulator and a harness whose provider block points at it."""
+
+    def __init__(self, emu: Any, root: Path) -> None:
+        self.emu, self.root = emu, root
+        h = emu.info["hmm"]
+        self.audit_path = root / "audit.jsonl"
+        self.config = {"endpoint": h["url"], "username": h["username"], "password": h["password"],
+                       "ca_cert": emu.info["ca_cert"], "snapshot_dir": str(root / "snapshots"),
+                       "audit_log": str(self.audit_path), "watchdog_deadline": "5s", "request_timeout": "15s"}
+        self.harness = ResourceHarness(lambda: VesselProvider(environ={}), self.config)
+
+    def with_settings(self, **settings: str) -> ResourceHarness:
+        return ResourceHarness(lambda: VesselProvider(environ={}), {**self.config, **settings})
+
+    def audit(self) -> list[dict]:
+        if not self.audit_path.exists():
+            return []
+        return [json.loads(line) for line in self.audit_path.read_text().splitlines() if line.strip()]
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def lab() -> AsyncIterator[Lab]:
+    with tempfile.TemporaryDirectory(prefix="vessel-resources-") as tmp:
+        # every walk logs in once and the HMM has no logout: more slots than a real HMM's 10
+        async with start_emulator(Path(tmp), profile="modern", max_web_sessions=200) as emu:
+            yield Lab(emu, Path(tmp))
