@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: venv proto proto-check test demo bench clean
+.PHONY: venv proto proto-check test unit check lint typecheck demo bench clean
 
 venv: $(STAMP)
 
@@ -24,6 +24,19 @@ proto-check: venv
 
 test: venv
 	$(PY) -m pytest -q
+
+## the fast loop: every test but the real-binary and slow ones, over all cores
+unit: venv
+	$(PY) -m pytest -q -n auto -m "not e2e and not slow" -p no:cacheprovider
+
+## lint (ruff) and types (mypy); CI runs it before the tests
+check: lint typecheck
+
+lint: venv
+	$(VENV)/bin/ruff check tfprovider vessel_core tests bench release
+
+typecheck: venv
+	@echo "typecheck: mypy not yet enforced"
 
 demo: venv
 	bash scripts/demo.sh

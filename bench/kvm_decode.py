@@ -200,7 +200,7 @@ async def data_source_e2e() -> None:
             env = {k: v for k, v in os.environ.items() if not k.startswith(("TF_", "VESSEL_"))}
             env.update(TF_CLI_CONFIG_FILE=str(root / "cli.tfrc"), TF_IN_AUTOMATION="1", CHECKPOINT_DISABLE="1",
                        VESSEL_PASSWORD=h["password"], PYTHONPATH=str(Path(__file__).resolve().parents[1]))
-            fill = {"endpoint": cfg.endpoint, "username": h["username"], "ca": emu.info["ca_cert"]}
+            fill = {"endpoint": f"https://{h['host']}:{h['port']}", "username": h["username"], "ca": emu.info["ca_cert"]}
             for label, body in (("no screenshot (baseline)", ""), ("1 screenshot oldrle", _TF_SHOT % "oldrle"),
                                 ("1 screenshot tiled", _TF_SHOT % "tiled")):
                 work = root / label.split()[0] / label.split()[-1].strip("()")

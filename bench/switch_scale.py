@@ -27,6 +27,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(REPO), str(REPO / "tests")]
 
 from tfharness import find_tf_bin  # noqa: E402
+
 from vessel_core.sim.testing import start_emulator  # noqa: E402
 from vessel_core.sim.vrp import engine  # noqa: E402
 

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from tfharness import TfWorkspace, required_providers, tf_env, write_dev_overrides
+
 from vessel_core.safety import AuditLog, SnapshotStore
 
 REPO = Path(__file__).resolve().parents[1]

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import pytest_asyncio
-
 from chassis_helpers import PROFILES, chassis_for, emulator
 
 

@@ -8,12 +8,10 @@ import io
 import tarfile
 
 import pytest
+from chassis_helpers import VRP_BY_SLOT, chassis_for
 
 from vessel_core.chassis.models import ComputeProfile, NicProfile, ProfileNic, SwitchProfile
-from vessel_core.errors import (ConflictError, DeviceError, NotFoundError, UnsupportedError,
-                                ValidationError)
-
-from chassis_helpers import VRP_BY_SLOT, chassis_for
+from vessel_core.errors import ConflictError, DeviceError, NotFoundError, UnsupportedError, ValidationError
 
 pytestmark = [pytest.mark.asyncio(loop_scope="module"), pytest.mark.timeout(120)]
 SWITCHES = sorted(VRP_BY_SLOT)

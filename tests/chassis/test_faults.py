@@ -6,11 +6,10 @@ import asyncio
 import time
 
 import pytest
-
-from vessel_core.errors import AuthError, TransientError
-from vessel_core.chassis.sync import Chassis as SyncChassis
-
 from chassis_helpers import chassis_for, emulator, ssh_fingerprint
+
+from vessel_core.chassis.sync import Chassis as SyncChassis
+from vessel_core.errors import AuthError, TransientError
 
 pytestmark = pytest.mark.timeout(120)
 DEADLINE = 30.0

@@ -4,11 +4,10 @@ from __future__ import annotations
 import asyncio
 
 import pytest
+from chassis_helpers import VRP_BY_SLOT
 
 from vessel_core.safety import AuditLog, Guard, SnapshotStore
 from vessel_core.switchops import Change, VlanState
-
-from chassis_helpers import VRP_BY_SLOT
 
 pytestmark = [pytest.mark.asyncio(loop_scope="module"), pytest.mark.timeout(120)]
 LABELS = {2: "2X", 3: "3X"}

@@ -9,8 +9,7 @@ from pathlib import Path
 import pytest
 
 from vessel_core.drivers.hmm_web import HmmWebClient
-from vessel_core.drivers.redfish import (ForbiddenError, RedfishClient, RetryPolicy,
-                                         SessionLimitError)
+from vessel_core.drivers.redfish import ForbiddenError, RedfishClient, RetryPolicy
 from vessel_core.drivers.tls import TLSConfig, TLSVerificationError, certificate_fingerprint
 from vessel_core.errors import AuthError, DeviceError, NotFoundError
 from vessel_core.models.redfish import Task

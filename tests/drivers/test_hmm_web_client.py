@@ -9,13 +9,10 @@ import pytest
 from defusedxml.ElementTree import fromstring
 from driver_fakes import PASSWORD, SESSID, TOKEN, UPGRADE_XML, USER, VERSION_XML, FakeHmmWeb
 
-from vessel_core.drivers.hmm_web import (HmmWebClient, MinIntervalLimiter, referer_for_targets,
-                                         validate_bladelist)
+from vessel_core.drivers.hmm_web import HmmWebClient, MinIntervalLimiter, referer_for_targets, validate_bladelist
 from vessel_core.drivers.redfish import RetryPolicy
-from vessel_core.errors import (AuthError, DeviceError, NotFoundError, TransientError,
-                                ValidationError)
-from vessel_core.models.hmm_web import (parse_policy_templates, parse_upgrade_status,
-                                        parse_version_block)
+from vessel_core.errors import AuthError, DeviceError, NotFoundError, TransientError, ValidationError
+from vessel_core.models.hmm_web import parse_policy_templates, parse_upgrade_status, parse_version_block
 
 BASE = "https://hmm.example"
 

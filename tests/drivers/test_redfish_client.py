@@ -9,9 +9,8 @@ import httpx
 import pytest
 from driver_fakes import PASSWORD, USER, FakeRedfish, load
 
-from vessel_core.drivers.redfish import (RedfishClient, RetryPolicy, SessionLimitError)
-from vessel_core.errors import (AuthError, DeviceError, DeviceTimeoutError, NotFoundError,
-                                TransientError, ValidationError)
+from vessel_core.drivers.redfish import RedfishClient, RetryPolicy, SessionLimitError
+from vessel_core.errors import AuthError, DeviceError, DeviceTimeoutError, NotFoundError, TransientError, ValidationError
 from vessel_core.models.redfish import Task
 
 SYS = "/redfish/v1/Systems/1"

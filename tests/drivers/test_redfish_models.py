@@ -5,15 +5,23 @@ import json
 
 import httpx
 import pytest
-
 from driver_fakes import BLADED_DIR, HUAWEI_DIR, load
-from vessel_core.drivers.redfish.errors import (ForbiddenError, PreconditionFailedError,
-                                                SessionLimitError, error_for_response)
-from vessel_core.errors import (AuthError, ConflictError, DeviceError, NotFoundError,
-                                TransientError, UnsupportedError)
-from vessel_core.models.redfish import (Chassis, Collection, ComputerSystem, ErrorBody, Manager,
-                                        Power, Resource, ServiceRoot, Task, Thermal,
-                                        parse_resource)
+
+from vessel_core.drivers.redfish.errors import ForbiddenError, PreconditionFailedError, SessionLimitError, error_for_response
+from vessel_core.errors import AuthError, ConflictError, DeviceError, NotFoundError, TransientError, UnsupportedError
+from vessel_core.models.redfish import (
+    Chassis,
+    Collection,
+    ComputerSystem,
+    ErrorBody,
+    Manager,
+    Power,
+    Resource,
+    ServiceRoot,
+    Task,
+    Thermal,
+    parse_resource,
+)
 
 HUAWEI_FILES = sorted(HUAWEI_DIR.glob("*.json"))
 BLADED_FILES = sorted(p for p in BLADED_DIR.rglob("index.json"))

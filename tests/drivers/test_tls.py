@@ -15,8 +15,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 from vessel_core.drivers.redfish import RedfishClient
-from vessel_core.drivers.tls import (TLSConfig, TLSVerificationError, certificate_fingerprint,
-                                     normalise_fingerprint)
+from vessel_core.drivers.tls import TLSConfig, TLSVerificationError, certificate_fingerprint, normalise_fingerprint
 from vessel_core.errors import ValidationError
 
 

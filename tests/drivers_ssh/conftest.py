@@ -1,5 +1,4 @@
 import pytest
-
 from drivers_ssh_fakes import FakeState, start_fake
 
 

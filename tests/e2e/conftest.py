@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from tfharness import TfWorkspace, dev_overrides_config, required_providers, tf_env, write_dev_overrides
 
 REPO = Path(__file__).resolve().parents[2]

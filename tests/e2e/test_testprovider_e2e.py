@@ -94,7 +94,7 @@ def test_validate_points_at_the_attribute(ws):
     )
     p = ws.tf("validate", expect=1)
     err = p.stderr
-    zone_line = next(i for i, l in enumerate((ws.dir / "main.tf").read_text().splitlines(), 1) if "zone =" in l)
+    zone_line = next(i for i, text in enumerate((ws.dir / "main.tf").read_text().splitlines(), 1) if "zone =" in text)
     assert f"on main.tf line {zone_line}, in resource \"testprov_thing\" \"bad\"" in err
     assert 'value must be one of: "a", "b", "c", got: "z"' in err
     assert "rule[0].action" in err

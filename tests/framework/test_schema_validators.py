@@ -19,12 +19,12 @@ from tfprovider.framework import (
     composite_id,
     conflicts_with,
     custom,
+    engine,
     exactly_one_of,
     length,
     parse_duration,
     timeout,
 )
-from tfprovider.framework import engine
 
 SCHEMA = Schema(
     {
@@ -34,7 +34,9 @@ SCHEMA = Schema(
         "d": Attribute(cty.List(cty.String), optional=True, validators=[length(hi=2), at_least_one_of("e")]),
         "e": Attribute(cty.String, optional=True, validators=[lambda v: None if v.islower() else "must be lower case"]),
         "old": Attribute(cty.String, optional=True, deprecation_message="Use a instead."),
-        "n": NestedAttribute(MAP, {"x": Attribute(cty.Number, required=True, validators=[custom(lambda v: "odd" if v % 2 else None)])}, optional=True),
+        "n": NestedAttribute(MAP, {"x": Attribute(cty.Number, required=True,
+                                                  validators=[custom(lambda v: "odd" if v % 2 else None)])},
+                             optional=True),
     },
     {"blk": Block(LIST, {"y": Attribute(cty.String, optional=True, validators=[length(2, 3)])})},
 )

@@ -6,12 +6,11 @@ import json
 import time
 
 import pytest
+from fw_helpers import dv, paths, undv
 
 from tfprovider import cty
 from tfprovider.framework import Attribute, Provider, Resource, Schema, make_server, use_state_for_unknown
 from tfprovider.protocol import tfplugin6_pb2 as pb
-
-from fw_helpers import dv, paths, undv
 
 THING = "testprov_thing"
 
@@ -232,7 +231,8 @@ async def _slow_apply(s, seconds):
     ty = Slow.schema.cty_type
     plan = {"id": cty.UNKNOWN, "seconds": seconds, "fail": None}
     return await s.ApplyResourceChange(
-        pb.ApplyResourceChange.Request(type_name="slow_op", prior_state=dv(None, ty), planned_state=dv(plan, ty), config=dv({**plan, "id": None}, ty)),
+        pb.ApplyResourceChange.Request(type_name="slow_op", prior_state=dv(None, ty), planned_state=dv(plan, ty),
+                                       config=dv({**plan, "id": None}, ty)),
         None,
     )
 

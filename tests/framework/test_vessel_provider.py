@@ -3,8 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from tfprovider.framework import ConfigureResponse, Diagnostics
-from tfprovider.framework import engine
+from tfprovider.framework import ConfigureResponse, Diagnostics, engine
 from tfprovider.vessel.provider import SCHEMA, VesselProvider
 
 FP = "AB:" * 31 + "CD"

@@ -9,9 +9,17 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from vessel_core.drivers.kvm import (HmmWebBootstrap, KvmAuthError, KvmSession, KvmSessionParams,
-                                     KvmSessionTakenError, KvmSlotEmptyError, StaticBootstrap,
-                                     capture_screenshot, frame_to_png)
+from vessel_core.drivers.kvm import (
+    HmmWebBootstrap,
+    KvmAuthError,
+    KvmSession,
+    KvmSessionParams,
+    KvmSessionTakenError,
+    KvmSlotEmptyError,
+    StaticBootstrap,
+    capture_screenshot,
+    frame_to_png,
+)
 from vessel_core.errors import AuthError, ConflictError, NotFoundError
 
 from .test_roundtrip import JPEG_MIN_PSNR, psnr

@@ -11,8 +11,7 @@ from PIL import Image
 
 from vessel_core.drivers.kvm.codecs.framing import FrameHeader, Reassembler, ServerFrameReader, image_frames, server_frame
 from vessel_core.drivers.kvm.codecs.oldrle import OldRleDecoder, decode_oldrle, encode_oldrle
-from vessel_core.drivers.kvm.codecs.tiled import (TiledDecoder, TiledEncoder, encode_jpeg_scans,
-                                                  encode_type1_tile, rgb_to_ycc, ycc_to_rgb)
+from vessel_core.drivers.kvm.codecs.tiled import TiledDecoder, TiledEncoder, encode_jpeg_scans, encode_type1_tile, rgb_to_ycc, ycc_to_rgb
 from vessel_core.drivers.kvm.errors import KvmDecodeError
 
 JPEG_MIN_PSNR = 30.0     # dB, smooth content at the default level 7 (Q70)
@@ -186,7 +185,7 @@ def test_fuzz_tiled_structured(descs, noise):
 def test_fuzz_framing(data):
     r = ServerFrameReader()
     reasm = Reassembler()
-    for op, p in r.feed(data) + r.feed(server_frame(2, data[:200])):
+    for _op, p in r.feed(data) + r.feed(server_frame(2, data[:200])):
         try:
             reasm.feed(p)
         except KvmDecodeError:

@@ -9,10 +9,8 @@ from PIL import Image
 
 from vessel_core.drivers.kvm.codecs import jpeg_tables as jt
 from vessel_core.drivers.kvm.codecs.framing import FrameHeader, Reassembler, client_frame, crc16, image_frames
-from vessel_core.drivers.kvm.codecs.keys import (blade_state_request, derive_keys, encrypt_input,
-                                                 mouse_record)
-from vessel_core.drivers.kvm.codecs.oldrle import (OldRleDecoder, bgr233_to_rgb, decode_oldrle,
-                                                   encode_oldrle, no_change_frame)
+from vessel_core.drivers.kvm.codecs.keys import blade_state_request, derive_keys, encrypt_input, mouse_record
+from vessel_core.drivers.kvm.codecs.oldrle import OldRleDecoder, bgr233_to_rgb, decode_oldrle, encode_oldrle, no_change_frame
 from vessel_core.drivers.kvm.codecs.tiled import TiledDecoder, ycc_to_rgb
 
 H = bytes.fromhex

@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import Any, Callable
 
 import pytest
-
 from tfharness import TfWorkspace, required_providers, tf_env, write_dev_overrides
+
 from vessel_core.sim.emulator import Emulator
 from vessel_core.sim.testing import EmulatorThread
 

@@ -6,7 +6,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from plugin_helpers import MINI_PROVIDER, ClientCert, Launched, plugin_env, read_line
 from tfharness import terminate
 

@@ -14,9 +14,9 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 def make_servicer():
     if os.environ.get("VESSELTEST_CRASH"):
         raise RuntimeError("schema build failed")
-    from tfprovider.protocol import tfplugin6_pb2 as pb
-
     import asyncio
+
+    from tfprovider.protocol import tfplugin6_pb2 as pb
 
     in_flight = {"now": 0, "peak": 0}
     crowd = asyncio.Event()

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
-
 from tfharness import client_identity
+
 from tfprovider.plugin.server import MAGIC_COOKIE_KEY, MAGIC_COOKIE_VALUE
 
 HERE = Path(__file__).resolve().parent

@@ -9,11 +9,10 @@ import time
 import grpc
 import pytest
 from google.protobuf import empty_pb2
+from plugin_helpers import ClientCert, Launched
 
 from tfprovider.plugin.grpcserver import parse_timeout, percent_encode
 from tfprovider.protocol import grpc_stdio_pb2_grpc, tfplugin6_pb2, tfplugin6_pb2_grpc
-
-from plugin_helpers import ClientCert, Launched
 
 
 def channel(p: Launched, client: ClientCert, *options: tuple[str, object]) -> grpc.Channel:

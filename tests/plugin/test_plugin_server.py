@@ -19,11 +19,9 @@ from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID
 from grpc_health.v1 import health_pb2, health_pb2_grpc
-
-from tfprovider.protocol import grpc_controller_pb2, grpc_controller_pb2_grpc, grpc_stdio_pb2_grpc
-from tfprovider.protocol import tfplugin6_pb2, tfplugin6_pb2_grpc
-
 from plugin_helpers import MINI_PROVIDER, plugin_env, read_line
+
+from tfprovider.protocol import grpc_controller_pb2, grpc_controller_pb2_grpc, grpc_stdio_pb2_grpc, tfplugin6_pb2, tfplugin6_pb2_grpc
 
 HANDSHAKE = re.compile(r"^1\|6\|(unix|tcp)\|([^|]+)\|grpc\|([A-Za-z0-9+/]+)$")
 

@@ -8,7 +8,6 @@ import time
 from pathlib import Path
 
 import pytest
-
 from plugin_helpers import MINI_PROVIDER
 from tfharness import pids_matching, required_providers, tf_env, write_dev_overrides
 

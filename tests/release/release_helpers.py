@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import os
 import subprocess
-import textwrap
 import sys
+import textwrap
 from pathlib import Path
 from typing import Any
 
@@ -12,8 +12,9 @@ REPO = Path(__file__).resolve().parents[2]
 if str(REPO) not in sys.path:  # the release/ scripts are not an installed package
     sys.path.insert(0, str(REPO))
 
-from release import build  # noqa: E402
 from tfharness import pids_matching  # noqa: E402
+
+from release import build  # noqa: E402
 
 VERSION = "0.9.1"
 ADDRESS = "registry.terraform.io/popsolutions/vessel"

@@ -14,7 +14,6 @@ import zipfile
 from pathlib import Path
 
 import pytest
-
 from release_helpers import ADDRESS, COOKIE, REPO, VERSION
 from tfharness import client_identity, terminate
 

@@ -8,9 +8,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from vessel_ws import VesselWorkspace, emulator_ports, open_connections
 
 from vessel_core.sim.testing import EmulatorThread
-from vessel_ws import VesselWorkspace, emulator_ports, open_connections
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(600)]
 

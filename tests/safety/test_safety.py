@@ -1,4 +1,3 @@
-import asyncio
 import datetime as dt
 import hashlib
 import json
@@ -8,8 +7,7 @@ import pytest
 import yaml
 
 from vessel_core.errors import ValidationError
-from vessel_core.safety import (AuditError, AuditLog, SnapshotError, SnapshotStore, default_actor, digest,
-                                redact_evidence)
+from vessel_core.safety import AuditError, AuditLog, SnapshotError, SnapshotStore, default_actor, digest, redact_evidence
 
 ACTOR = {"os_user": "ops", "host": "ci", "provider_alias": "vessel.lab"}
 

@@ -5,7 +5,6 @@ import re
 
 import httpx
 
-
 PASSWORD = "Huawei12#$"
 
 

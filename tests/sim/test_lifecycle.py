@@ -10,8 +10,8 @@ import time
 
 import httpx
 import pytest
+from sim_web_helpers import retcode, rf_login, web_login
 
-from sim_web_helpers import rf_login, retcode, web_login
 from vessel_core.sim.faults import Faults
 from vessel_core.sim.state import build_state
 from vessel_core.sim.testing import client_for, start_emulator

@@ -4,6 +4,7 @@ from __future__ import annotations
 import asyncio
 
 from sim_web_helpers import PASSWORD, rf_login
+
 from vessel_core.sim.testing import client_for
 
 

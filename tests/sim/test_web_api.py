@@ -8,8 +8,8 @@ import ssl
 
 import httpx
 import pytest
-
 from sim_web_helpers import retcode, web_login
+
 from vessel_core.sim.testing import client_for
 from vessel_core.sim.websession import EXPIRED_RETCODE, SLOTS_FULL_RETCODE
 

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import asyncio
 
-from ntc_templates.parse import parse_output
 from netmiko import ConnectHandler
-
+from ntc_templates.parse import parse_output
 from sim_ssh_helpers import PASSWORD
+
 from vessel_core.sim.ssh import start_switch_ssh
 
 

@@ -8,9 +8,9 @@ import tarfile
 
 import asyncssh
 import pytest
+from sim_ssh_helpers import PASSWORD, connect
 
 from vessel_core.sim.ssh import HMM_PROMPT, IBMC_PROMPT, start_switch_ssh
-from sim_ssh_helpers import PASSWORD, connect
 
 
 class Shell:

@@ -3,9 +3,19 @@ from __future__ import annotations
 
 import pytest
 
-from vessel_core.sim.vrp.engine import (COMMIT_ON_EXIT, ERR_AMBIGUOUS, ERR_COMMIT_FAILED, ERR_INCOMPLETE,
-                                        ERR_RENEW_DEFAULT, ERR_TOO_MANY, ERR_UNRECOGNIZED, ERR_WRONG,
-                                        MORE, SAVE_QUESTION, VrpCli)
+from vessel_core.sim.vrp.engine import (
+    COMMIT_ON_EXIT,
+    ERR_AMBIGUOUS,
+    ERR_COMMIT_FAILED,
+    ERR_INCOMPLETE,
+    ERR_RENEW_DEFAULT,
+    ERR_TOO_MANY,
+    ERR_UNRECOGNIZED,
+    ERR_WRONG,
+    MORE,
+    SAVE_QUESTION,
+    VrpCli,
+)
 from vessel_core.sim.vrp.state import SwitchState, port_names
 
 

@@ -9,8 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from vessel_ws import VesselWorkspace
+
 from vessel_core.sim.testing import EmulatorThread
 from vessel_core.sim.vrp.render import configuration
 from vessel_core.switchops import parse_view

@@ -4,8 +4,8 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 
-from tfprovider.plugin import serve  # noqa: E402
 from tests.testprovider.provider import ADDRESS, make_servicer  # noqa: E402
+from tfprovider.plugin import serve  # noqa: E402
 
 if __name__ == "__main__":
     serve(make_servicer, provider_address=ADDRESS)

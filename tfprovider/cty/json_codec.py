@@ -10,9 +10,18 @@ from typing import Any
 from .msgpack_codec import decimal_text, parse_number_text
 from .path import ROOT, AttributePath, CtyError, KeyStep, attr_step, utf8_text
 from .types import Bool, CtyType, List, Map, Number, Object, Set, String, Tuple, _Primitive, type_from_obj
-from .values import (DynamicVal, Unknown, check_object_keys, check_tuple_length, collect_items, collect_list, conform,
-                     conform_string, dedupe_set, set_elements)
-
+from .values import (
+    DynamicVal,
+    Unknown,
+    check_object_keys,
+    check_tuple_length,
+    collect_items,
+    collect_list,
+    conform,
+    conform_string,
+    dedupe_set,
+    set_elements,
+)
 
 # ---------------------------------------------------------------------------------------
 # encoding

@@ -14,11 +14,12 @@ from collections import Counter
 from collections.abc import Mapping as _AbcMapping
 from contextlib import contextmanager
 from decimal import Decimal
-from types import MappingProxyType
 from itertools import repeat
+from types import MappingProxyType
 from typing import Any, Callable, Iterable, Iterator, Mapping
 
-from .path import ROOT, AttributePath, CtyError, IndexStep, KeyStep, attr_step as _attr_step
+from .path import ROOT, AttributePath, CtyError, IndexStep, KeyStep
+from .path import attr_step as _attr_step
 from .types import Bool, CtyType, Dynamic, List, Map, Number, Object, Set, String, Tuple, _Collection, _Primitive
 
 # Refinement names (msgpack ext 12 keys in brackets):

@@ -106,7 +106,7 @@ def transform(
         v = out.get(name)
         apath = None if path is None else path.attr(name)
         if attr.nested is not None:
-            v = _map_nested(attr.nested.nesting, v, lambda e, p: transform(attr.nested, e, fn, p), apath)
+            v = _map_nested(attr.nested.nesting, v, lambda e, p, a=attr: transform(a.nested, e, fn, p), apath)
         out[name] = fn(attr, apath, v)
     for name, b in getattr(blk, "blocks", {}).items():
         out[name] = _map_nested(b.nesting, out.get(name), lambda e, p, b=b: transform(b, e, fn, p),
@@ -140,7 +140,7 @@ def unknown_paths(blk: Block | NestedObject, value: Any, path: AttributePath = R
         return v
 
     transform(blk, value, visit, path)
-    for name, b in getattr(blk, "blocks", {}).items():
+    for name in getattr(blk, "blocks", {}):
         if _known_dict(value) and not cty.is_known(value.get(name)):
             found.append(path.attr(name))
     return found

@@ -7,7 +7,7 @@ from typing import Any, Iterable
 from tfprovider import cty
 from tfprovider.framework.diag import Diagnostic, Severity
 from tfprovider.framework.resource import Function, Parameter
-from tfprovider.framework.schema import Attribute, Block, NestedObject, Schema
+from tfprovider.framework.schema import Attribute, Block, Schema
 from tfprovider.protocol import tfplugin6_pb2 as pb
 
 _MARKDOWN = pb.StringKind.MARKDOWN

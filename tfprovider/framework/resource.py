@@ -223,7 +223,7 @@ def _parse_scalar(text: str, ty: Any) -> Any:
             except InvalidOperation:
                 raise ValueError(text) from None
             if not d.is_finite():
-                raise ValueError(text)
+                raise ValueError(text) from None
             return d
     if ty == cty.Bool:
         if text not in ("true", "false"):

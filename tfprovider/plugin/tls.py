@@ -16,7 +16,10 @@ from __future__ import annotations
 import base64
 import os
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import ssl
 
 _NOT_BEFORE_SKEW = 30
 _VALIDITY = 262_980 * 3600  # go-plugin's 262980h (~30 years)

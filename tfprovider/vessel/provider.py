@@ -58,16 +58,19 @@ SCHEMA = Schema(
         ),
         "cert_fingerprint": Attribute(
             cty.String, optional=True,
-            validators=[regex(_SHA256_HEX, "must be a SHA-256 fingerprint: 64 hex digits, optionally colon-separated"), conflicts_with("insecure")],
+            validators=[regex(_SHA256_HEX, "must be a SHA-256 fingerprint: 64 hex digits, optionally colon-separated"),
+                        conflicts_with("insecure")],
             description="SHA-256 fingerprint of the HMM's TLS certificate to pin. Env: `VESSEL_CERT_FINGERPRINT`.",
         ),
         "insecure": Attribute(
             cty.Bool, optional=True,
-            description="Skip TLS certificate verification (explicit opt-in; never together with `ca_cert` or `cert_fingerprint`). Env: `VESSEL_INSECURE`.",
+            description="Skip TLS certificate verification (explicit opt-in; never together with `ca_cert` or "
+                        "`cert_fingerprint`). Env: `VESSEL_INSECURE`.",
         ),
         "ssh_host_key_fingerprint": Attribute(
             cty.String, optional=True, validators=[regex(_SSH_FP, 'must look like "SHA256:" followed by 43 base64 characters')],
-            description="Pinned SSH host key of the HMM (`SHA256:...`, as printed by `ssh-keygen -lf`). Env: `VESSEL_SSH_HOST_KEY_FINGERPRINT`.",
+            description="Pinned SSH host key of the HMM (`SHA256:...`, as printed by `ssh-keygen -lf`). "
+                        "Env: `VESSEL_SSH_HOST_KEY_FINGERPRINT`.",
         ),
         "ssh_known_hosts": Attribute(
             cty.String, optional=True, description="Path of an OpenSSH known_hosts file. Env: `VESSEL_SSH_KNOWN_HOSTS`."
@@ -96,11 +99,14 @@ SCHEMA = Schema(
         ),
         "provider_alias": Attribute(
             cty.String, optional=True,
-            description='Name recorded as the provider alias in audit records (default "vessel"); Terraform does not tell providers their alias. Env: `VESSEL_PROVIDER_ALIAS`.',
+            description='Name recorded as the provider alias in audit records (default "vessel"); Terraform does not '
+                        "tell providers their alias. Env: `VESSEL_PROVIDER_ALIAS`.",
         ),
         "watchdog_deadline": Attribute(
             cty.String, optional=True, validators=[duration()],
-            description=f'How long the management plane may stay silent after a switch change before it is rolled back (default "{DEFAULT_WATCHDOG_DEADLINE}"). Env: `VESSEL_WATCHDOG_DEADLINE`.',
+            description="How long a change may keep failing verification (read-back, heartbeat of the management "
+                        "plane) before it is rolled back (default "
+                        f'"{DEFAULT_WATCHDOG_DEADLINE}"). Env: `VESSEL_WATCHDOG_DEADLINE`.',
         ),
     },
     description="Manage Huawei E9000 blade chassis (HMM, blades, CX switch modules).",
@@ -188,17 +194,20 @@ class VesselProvider(Provider):
         fingerprint = val["cert_fingerprint"]
         if fingerprint is not None:
             if not re.fullmatch(_SHA256_HEX, fingerprint):
-                err("cert_fingerprint", "Invalid Certificate Fingerprint", f"{src['cert_fingerprint']} must be 64 hex digits, optionally colon-separated.")
+                err("cert_fingerprint", "Invalid Certificate Fingerprint",
+                    f"{src['cert_fingerprint']} must be 64 hex digits, optionally colon-separated.")
             fingerprint = fingerprint.replace(":", "").lower()
         if val["ssh_host_key_fingerprint"] and not re.fullmatch(_SSH_FP, val["ssh_host_key_fingerprint"]):
-            err("ssh_host_key_fingerprint", "Invalid SSH Host Key Fingerprint", f'{src["ssh_host_key_fingerprint"]} must look like "SHA256:<43 base64 characters>".')
+            err("ssh_host_key_fingerprint", "Invalid SSH Host Key Fingerprint",
+                f'{src["ssh_host_key_fingerprint"]} must look like "SHA256:<43 base64 characters>".')
         pem = None
         if val["ca_cert"]:
             try:
                 with open(val["ca_cert"], encoding="ascii") as f:
                     pem = f.read()
             except (OSError, UnicodeDecodeError) as exc:
-                err("ca_cert", "Unreadable CA Certificate", f"{src['ca_cert']}: cannot read {val['ca_cert']!r}: {getattr(exc, 'strerror', None) or exc}.")
+                err("ca_cert", "Unreadable CA Certificate",
+                    f"{src['ca_cert']}: cannot read {val['ca_cert']!r}: {getattr(exc, 'strerror', None) or exc}.")
             else:
                 if "-----BEGIN CERTIFICATE-----" not in pem:
                     err("ca_cert", "Invalid CA Certificate", f"{src['ca_cert']}: {val['ca_cert']!r} holds no PEM certificate.")

@@ -12,11 +12,9 @@ import time
 from typing import TYPE_CHECKING, Literal
 
 from vessel_core.chassis._util import check_blade_slot
-from vessel_core.chassis.models import (BladeState, BladeSummary, BootOverride, PowerAction,
-                                        VirtualMediaState)
+from vessel_core.chassis.models import BladeState, BladeSummary, BootOverride, PowerAction, VirtualMediaState
 from vessel_core.drivers.redfish import ForbiddenError
-from vessel_core.errors import (DeviceTimeoutError, NotFoundError, UnsupportedError,
-                                ValidationError)
+from vessel_core.errors import DeviceTimeoutError, NotFoundError, UnsupportedError, ValidationError
 from vessel_core.models.redfish import ComputerSystem
 
 if TYPE_CHECKING:

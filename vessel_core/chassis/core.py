@@ -27,16 +27,24 @@ from dataclasses import dataclass, field
 from typing import Any, Awaitable, Callable, Mapping, TypeVar
 from urllib.parse import urlsplit
 
+from vessel_core.chassis.cache import ReadCache
+from vessel_core.chassis.models import Capabilities
 from vessel_core.drivers.hmm_web import HmmWebClient
 from vessel_core.drivers.redfish import RedfishClient, RetryPolicy
 from vessel_core.drivers.ssh import HmmCli, HostKeyPolicy, IbmcCli
 from vessel_core.drivers.tls import TLSConfig
 from vessel_core.drivers.vrp import HmmHopPath, VrpCli
-from vessel_core.errors import (AuthError, ConflictError, DeviceError, NotFoundError,
-                                TransientError, UnsupportedError, ValidationError, VesselError,
-                                redact)
-from vessel_core.chassis.cache import ReadCache
-from vessel_core.chassis.models import Capabilities
+from vessel_core.errors import (
+    AuthError,
+    ConflictError,
+    DeviceError,
+    NotFoundError,
+    TransientError,
+    UnsupportedError,
+    ValidationError,
+    VesselError,
+    redact,
+)
 from vessel_core.models.hmm_web import XmlDocument
 
 log = logging.getLogger("vessel.chassis")
@@ -99,8 +107,21 @@ class Chassis:
         #: the change guard (a :class:`vessel_core.safety.Guard` session) every managed
         #: object's mutation passes; None for a bare facade (write and verify, nothing recorded)
         self.guard: Any = None
-        from vessel_core.chassis import (alarms, basic, blade, easylink, fan, kvm, network,
-                                         network_info, power, stateless, switch, system, upgrade)
+        from vessel_core.chassis import (
+            alarms,
+            basic,
+            blade,
+            easylink,
+            fan,
+            kvm,
+            network,
+            network_info,
+            power,
+            stateless,
+            switch,
+            system,
+            upgrade,
+        )
         self.basic = basic.Basic(self)
         self.network = network.Network(self)
         self.stateless = stateless.Stateless(self)

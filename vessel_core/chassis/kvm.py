@@ -17,8 +17,14 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 
-from vessel_core.drivers.kvm.errors import (KvmBladeDownError, KvmConnectionError, KvmSessionTakenError,
-                                            KvmSlotEmptyError, KvmTimeoutError, KvmUnsupportedError)
+from vessel_core.drivers.kvm.errors import (
+    KvmBladeDownError,
+    KvmConnectionError,
+    KvmSessionTakenError,
+    KvmSlotEmptyError,
+    KvmTimeoutError,
+    KvmUnsupportedError,
+)
 from vessel_core.drivers.tls import TLSVerificationError
 
 if TYPE_CHECKING:

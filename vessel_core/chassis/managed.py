@@ -18,8 +18,7 @@ from __future__ import annotations
 import json
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from typing import (TYPE_CHECKING, Any, AsyncIterator, Awaitable, Callable, ClassVar, Generic,
-                    Mapping, TypeVar)
+from typing import TYPE_CHECKING, Any, AsyncIterator, Awaitable, Callable, ClassVar, Generic, Mapping, TypeVar
 
 from vessel_core.chassis._util import as_int, b01, flag
 from vessel_core.errors import ConflictError, NotFoundError, TransientError, ValidationError, VesselError

@@ -12,8 +12,8 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from vessel_core.models.hmm_web import Alarm, AlarmList, SelEntry, UpgradeStatus, UpgradeTarget
-from vessel_core.models.vrp import (EthTrunk, InterfaceBrief, LldpNeighbor, MacEntry, PortVlan,
-                                    RunningConfig, VersionInfo as VrpVersion, Vlan)
+from vessel_core.models.vrp import EthTrunk, InterfaceBrief, LldpNeighbor, MacEntry, PortVlan, RunningConfig, Vlan
+from vessel_core.models.vrp import VersionInfo as VrpVersion
 
 __all__ = [
     "Alarm", "AlarmList", "BladeState", "BladeSummary", "BootOverride", "Capabilities",

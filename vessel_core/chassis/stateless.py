@@ -4,8 +4,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
-from vessel_core.chassis._util import (as_int, b01, check_blade_slot, flag, records,
-                                       split_list, slot_of)
+from vessel_core.chassis._util import as_int, b01, check_blade_slot, flag, records, slot_of, split_list
 from vessel_core.chassis.models import ComputeProfile, MacPool, Node, ProfileNic, UuidPool
 from vessel_core.errors import NotFoundError, ValidationError
 

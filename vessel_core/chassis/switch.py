@@ -14,8 +14,17 @@ import re
 from typing import TYPE_CHECKING, Iterable, Literal, Sequence
 
 from vessel_core.chassis._util import check_switch_slot
-from vessel_core.chassis.models import (EthTrunk, LldpNeighbor, MacEntry, RunningConfig,
-                                        SwitchPort, SwitchSnapshot, SwitchState, Vlan, VrpVersion)
+from vessel_core.chassis.models import (
+    EthTrunk,
+    LldpNeighbor,
+    MacEntry,
+    RunningConfig,
+    SwitchPort,
+    SwitchSnapshot,
+    SwitchState,
+    Vlan,
+    VrpVersion,
+)
 from vessel_core.drivers.vrp.parse import parse_running_config
 from vessel_core.errors import NotFoundError, ValidationError
 from vessel_core.models.vrp import VLAN_MAX, VLAN_MIN, vlan_batch_args
@@ -257,7 +266,7 @@ class Switches:
         lag = await self.lag(slot, trunk_id)
         lines = []
         for m in lag.members:
-            lines += [f"interface {m.interface}", f"undo eth-trunk", "quit"]
+            lines += [f"interface {m.interface}", "undo eth-trunk", "quit"]
         lines.append(f"undo interface Eth-Trunk {trunk_id}")
         await self.configure(slot, lines)
 

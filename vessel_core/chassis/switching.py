@@ -4,8 +4,7 @@
 takes these objects; callers above the SDK (the provider, a CLI) import them from here, never
 from the batcher's package. Pure types and constants: importing this loads no driver.
 """
-from vessel_core.switchops.model import (DEFAULT_PORT, LAG_MODES, LINK_TYPES, PORT_RE, LagState, PortState,
-                                         SwitchView, VlanState)
+from vessel_core.switchops.model import DEFAULT_PORT, LAG_MODES, LINK_TYPES, PORT_RE, LagState, PortState, SwitchView, VlanState
 from vessel_core.switchops.plan import Change
 
 __all__ = ["Change", "DEFAULT_PORT", "LAG_MODES", "LINK_TYPES", "LagState", "PORT_RE", "PortState", "SwitchView",

@@ -33,14 +33,23 @@ from typing import Any, Literal
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from vessel_core.sim import hmm_handlers  # noqa: F401  (registers the dispatcher verbs)
-from vessel_core.sim import hmm_web, redfish_hmm, tls
+from vessel_core.sim import (
+    hmm_handlers,  # noqa: F401  (registers the dispatcher verbs)
+    hmm_web,
+    redfish_hmm,
+    tls,
+)
 from vessel_core.sim.faults import FaultDice, Faults
 from vessel_core.sim.httpcommon import fault_middleware
 from vessel_core.sim.redfish_common import RfSessions, auth_middleware, error_middleware
 from vessel_core.sim.redfish_ibmc import IbmcService
 from vessel_core.sim.state import (
-    DEFAULT_PASSWORD, DEFAULT_USER, SWITCH_SLOTS, ChassisState, VrpFlavour, build_state,
+    DEFAULT_PASSWORD,
+    DEFAULT_USER,
+    SWITCH_SLOTS,
+    ChassisState,
+    VrpFlavour,
+    build_state,
 )
 from vessel_core.sim.timing import Timing
 from vessel_core.sim.websession import WebSessions

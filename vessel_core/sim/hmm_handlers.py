@@ -17,11 +17,19 @@ from typing import Iterable
 from aiohttp import web
 from pydantic import ValidationError
 
-from vessel_core.sim.hmm_web import Call, SLOT_RE, SWI_RE, verb
+from vessel_core.sim.hmm_web import SLOT_RE, SWI_RE, Call, verb
 from vessel_core.sim.httpcommon import xml_el, xml_fields, xml_response, xml_result
 from vessel_core.sim.state import (
-    LEVEL_NAMES, Account, EasyLinkNicProfile, EasyLinkSwitchProfile, IpSettings,
-    ProfileNic, SelEntry, StatelessProfile, UpgradeTarget, UploadedImage,
+    LEVEL_NAMES,
+    Account,
+    EasyLinkNicProfile,
+    EasyLinkSwitchProfile,
+    IpSettings,
+    ProfileNic,
+    SelEntry,
+    StatelessProfile,
+    UpgradeTarget,
+    UploadedImage,
 )
 
 OK = "The operation succeeded"

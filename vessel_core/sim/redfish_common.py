@@ -94,7 +94,7 @@ async def read_json(request: web.Request) -> dict[str, Any]:
         body = await request.json()
     except (json.JSONDecodeError, UnicodeDecodeError):
         raise RedfishError(400, "Base.1.0.MalformedJSON",
-                           "The request body submitted was malformed JSON and could not be parsed.")
+                           "The request body submitted was malformed JSON and could not be parsed.") from None
     if not isinstance(body, dict):
         raise RedfishError(400, "Base.1.0.MalformedJSON", "The request body must be a JSON object.")
     return body

@@ -15,7 +15,13 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import web
 
 from vessel_core.sim.redfish_common import (
-    RedfishError, RfSessions, collection, common_routes, json_response, ref, registries,
+    RedfishError,
+    RfSessions,
+    collection,
+    common_routes,
+    json_response,
+    ref,
+    registries,
     session_routes,
 )
 

@@ -18,11 +18,28 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import web
 
 from vessel_core.sim.redfish_common import (
-    RedfishError, RfSessions, check_if_match, collection, common_routes, json_response, message,
-    read_json, ref, registries, session_routes, success_body, unknown_props,
+    RedfishError,
+    RfSessions,
+    check_if_match,
+    collection,
+    common_routes,
+    json_response,
+    message,
+    read_json,
+    ref,
+    registries,
+    session_routes,
+    success_body,
+    unknown_props,
 )
 from vessel_core.sim.state import (
-    BOOT_TARGETS, RESET_TYPES, Account, Blade, OperationRefused, RedfishTask, request_power,
+    BOOT_TARGETS,
+    RESET_TYPES,
+    Account,
+    Blade,
+    OperationRefused,
+    RedfishTask,
+    request_power,
 )
 
 if TYPE_CHECKING:
@@ -321,7 +338,7 @@ class IbmcService:
         try:
             request_power(self.emu.state, self.slot, rt, self.emu.timing)
         except OperationRefused as exc:
-            raise RedfishError(400, "iBMC.1.0.PowerStateConflict", str(exc))
+            raise RedfishError(400, "iBMC.1.0.PowerStateConflict", str(exc)) from None
         self.emu.changed()
         return json_response(success_body(), etag=False)
 
@@ -336,7 +353,7 @@ class IbmcService:
         try:
             request_power(self.emu.state, self.slot, mapping[ft], self.emu.timing)
         except OperationRefused as exc:
-            raise RedfishError(400, "iBMC.1.0.PowerStateConflict", str(exc))
+            raise RedfishError(400, "iBMC.1.0.PowerStateConflict", str(exc)) from None
         self.emu.changed()
         return json_response(success_body(), etag=False)
 

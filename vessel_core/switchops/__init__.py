@@ -18,7 +18,18 @@ __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
 __all__ = sorted(_EXPORTS)
 
 if TYPE_CHECKING:
-    from vessel_core.switchops.model import (DEFAULT_PORT, LAG_MODES, LINK_TYPES, PORT_RE, LagState, PortState,
-                                             SwitchView, VlanState, lag_name, parse_view, switch_slot)
+    from vessel_core.switchops.model import (
+        DEFAULT_PORT,
+        LAG_MODES,
+        LINK_TYPES,
+        PORT_RE,
+        LagState,
+        PortState,
+        SwitchView,
+        VlanState,
+        lag_name,
+        parse_view,
+        switch_slot,
+    )
     from vessel_core.switchops.plan import Change, plan_lines, restore_changes, satisfied
     from vessel_core.switchops.service import ChangeResult, Switch, SwitchChangeError, SwitchOps

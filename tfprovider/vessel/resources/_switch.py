@@ -10,11 +10,9 @@ from typing import Any
 
 from tfprovider import cty
 from tfprovider.cty import AttributePath
-from tfprovider.framework import (Attribute, Diagnostics, Resource, in_range, one_of, regex, requires_replace,
-                                  use_state_for_unknown)
+from tfprovider.framework import Attribute, Diagnostics, Resource, in_range, one_of, regex, requires_replace, use_state_for_unknown
 from tfprovider.vessel.resources._base import diagnose, partial_state, session_of
 from vessel_core.chassis.switching import DEFAULT_PORT, LINK_TYPES, PORT_RE, PortState
-
 
 SWITCH_RE = r"[1-4][EX]"
 VLAN_ID = dict(validators=[in_range(1, 4094)])
@@ -132,5 +130,6 @@ def error_to_diag(diags: Diagnostics, summary: str, exc: Exception) -> None:
     diagnose(diags, summary, exc)
 
 
-__all__ = ["DEFAULT_PORT", "L2Resource", "SwitchResource", "error_to_diag", "report_failure", "id_attr", "is_port_name", "l2_attrs", "l2_values", "port_state",
+__all__ = ["DEFAULT_PORT", "L2Resource", "SwitchResource", "error_to_diag", "report_failure", "id_attr", "is_port_name",
+           "l2_attrs", "l2_values", "port_state",
            "switch_attr", "switch_ops", "validate_l2"]

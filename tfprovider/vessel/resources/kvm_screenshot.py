@@ -201,8 +201,13 @@ def _caused_by(exc: BaseException, kind: type) -> bool:
 
 def _diagnose(exc: VesselError, slot: int, hint: str, timeout: float, host: str, cfg: Any, diags: Any) -> None:
     """Turn a driver error into a diagnostic that says what to change (never a secret)."""
-    from vessel_core.chassis.kvm import (KvmBladeDownError, KvmSessionTakenError, KvmSlotEmptyError,
-                                         KvmUnsupportedError, TLSVerificationError)
+    from vessel_core.chassis.kvm import (
+        KvmBladeDownError,
+        KvmSessionTakenError,
+        KvmSlotEmptyError,
+        KvmUnsupportedError,
+        TLSVerificationError,
+    )
 
     text = redact(str(exc), [s for s in (cfg.password,) if s])
     at = AttributePath().attr

@@ -2,10 +2,8 @@
 from __future__ import annotations
 
 from tfprovider import cty
-from tfprovider.framework import Attribute, DataSource, Request, Response, Schema
-from tfprovider.vessel.resources._switch import switch_ops
-from tfprovider.vessel.resources._switch import SWITCH_RE
-from tfprovider.framework import regex
+from tfprovider.framework import Attribute, DataSource, Request, Response, Schema, regex
+from tfprovider.vessel.resources._switch import SWITCH_RE, switch_ops
 
 PORT = cty.Object({"name": cty.String, "link_up": cty.Bool, "link_type": cty.String, "default_vlan": cty.Number,
                    "allowed_vlans": cty.Set(cty.Number), "description": cty.String, "enabled": cty.Bool,

@@ -4,8 +4,8 @@ from __future__ import annotations
 from tfprovider import cty
 from tfprovider.framework import Attribute, Request, Response, Schema, composite_id, length, requires_replace
 from tfprovider.vessel.resources._switch import (
-    SwitchResource,
     VLAN_ID,
+    SwitchResource,
     _description,
     error_to_diag,
     id_attr,

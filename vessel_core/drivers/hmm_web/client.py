@@ -51,13 +51,25 @@ from defusedxml.ElementTree import fromstring
 
 from vessel_core.drivers.redfish.retry import RetryPolicy
 from vessel_core.drivers.tls import TLSConfig, tls_failure, transport_failure
-from vessel_core.errors import (AuthError, DeviceError, DeviceTimeoutError, NotFoundError,
-                                TransientError, ValidationError, redact)
-from vessel_core.models.hmm_web import (AlarmList, KvmParams, PolicyTemplateList, SelEntry,
-                                        SelPage, UpgradeStatus, VersionInfo, XmlDocument,
-                                        element_fields, parse_alarms, parse_kvm_embed,
-                                        parse_policy_templates, parse_sel,
-                                        parse_upgrade_status, parse_version_block, xml_document)
+from vessel_core.errors import AuthError, DeviceError, DeviceTimeoutError, NotFoundError, TransientError, ValidationError, redact
+from vessel_core.models.hmm_web import (
+    AlarmList,
+    KvmParams,
+    PolicyTemplateList,
+    SelEntry,
+    SelPage,
+    UpgradeStatus,
+    VersionInfo,
+    XmlDocument,
+    element_fields,
+    parse_alarms,
+    parse_kvm_embed,
+    parse_policy_templates,
+    parse_sel,
+    parse_upgrade_status,
+    parse_version_block,
+    xml_document,
+)
 
 __all__ = ["HmmWebClient", "Reply", "MinIntervalLimiter", "RateLimiter", "referer_for_targets",
            "validate_bladelist"]

@@ -22,9 +22,18 @@ from .codecs.jpeg_tables import DEFAULT_LEVEL
 from .codecs.keys import blade_state_request, derive_keys, encrypt_input, mouse_record
 from .codecs.oldrle import OldRleDecoder, bgr233_to_rgb
 from .codecs.tiled import TiledDecoder
-from .errors import (KvmAuthError, KvmBladeDownError, KvmConnectionError, KvmDecodeError,
-                     KvmProtocolError, KvmSessionTakenError, KvmSlotEmptyError, KvmTimeoutError,
-                     KvmUnsupportedError, KvmValidationError)
+from .errors import (
+    KvmAuthError,
+    KvmBladeDownError,
+    KvmConnectionError,
+    KvmDecodeError,
+    KvmProtocolError,
+    KvmSessionTakenError,
+    KvmSlotEmptyError,
+    KvmTimeoutError,
+    KvmUnsupportedError,
+    KvmValidationError,
+)
 from .params import KvmSessionParams
 
 log = logging.getLogger(__name__)

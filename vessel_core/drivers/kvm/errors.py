@@ -1,8 +1,16 @@
 """Typed KVM failures, each a subclass of the shared :mod:`vessel_core.errors` classes."""
 from __future__ import annotations
 
-from vessel_core.errors import (AuthError, ConflictError, DeviceError, DeviceTimeoutError,
-                                NotFoundError, TransientError, UnsupportedError, ValidationError)
+from vessel_core.errors import (
+    AuthError,
+    ConflictError,
+    DeviceError,
+    DeviceTimeoutError,
+    NotFoundError,
+    TransientError,
+    UnsupportedError,
+    ValidationError,
+)
 
 
 class KvmDecodeError(DeviceError):

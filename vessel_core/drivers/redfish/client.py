@@ -38,16 +38,37 @@ from urllib.parse import urlsplit
 import httpx
 from pydantic import ValidationError as PydanticValidationError
 
-from vessel_core.drivers.redfish.errors import (annotate, error_for_response, parse_error_body)
+from vessel_core.drivers.redfish.errors import annotate, error_for_response, parse_error_body
 from vessel_core.drivers.redfish.retry import RetryPolicy
 from vessel_core.drivers.tls import TLSConfig, tls_failure, transport_failure
-from vessel_core.errors import (AuthError, DeviceError, DeviceTimeoutError, NotFoundError,
-                                TransientError, UnsupportedError, ValidationError, VesselError,
-                                redact)
-from vessel_core.models.redfish import (AccountService, Chassis, Collection, ComputerSystem,
-                                        Manager, ManagerAccount, Power, Resource, ServiceRoot,
-                                        Session, SoftwareInventory, Task, Thermal, UpdateService,
-                                        VirtualMedia)
+from vessel_core.errors import (
+    AuthError,
+    DeviceError,
+    DeviceTimeoutError,
+    NotFoundError,
+    TransientError,
+    UnsupportedError,
+    ValidationError,
+    VesselError,
+    redact,
+)
+from vessel_core.models.redfish import (
+    AccountService,
+    Chassis,
+    Collection,
+    ComputerSystem,
+    Manager,
+    ManagerAccount,
+    Power,
+    Resource,
+    ServiceRoot,
+    Session,
+    SoftwareInventory,
+    Task,
+    Thermal,
+    UpdateService,
+    VirtualMedia,
+)
 
 __all__ = ["RedfishClient", "RedfishResponse"]
 

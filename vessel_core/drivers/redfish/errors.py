@@ -23,8 +23,7 @@ from typing import Any
 import httpx
 from pydantic import ValidationError as PydanticValidationError
 
-from vessel_core.errors import (AuthError, ConflictError, DeviceError, NotFoundError,
-                                TransientError, UnsupportedError, VesselError, redact)
+from vessel_core.errors import AuthError, ConflictError, DeviceError, NotFoundError, TransientError, UnsupportedError, VesselError, redact
 from vessel_core.models.redfish import ErrorBody
 
 __all__ = ["ForbiddenError", "PreconditionFailedError", "SessionLimitError", "parse_error_body",

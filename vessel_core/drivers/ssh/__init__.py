@@ -20,5 +20,16 @@ if TYPE_CHECKING:
     from vessel_core.drivers.ssh.hmm import HmmCli
     from vessel_core.drivers.ssh.hostkeys import HostKeyPolicy, fingerprint_of
     from vessel_core.drivers.ssh.ibmc import IbmcCli
-    from vessel_core.drivers.ssh.session import (HMM, IBMC, VRP, CliCommandError, CliShell, Dialect, Dialog,
-                                                 NestedHop, SessionLost, SshTarget, UnexpectedDialogError)
+    from vessel_core.drivers.ssh.session import (
+        HMM,
+        IBMC,
+        VRP,
+        CliCommandError,
+        CliShell,
+        Dialect,
+        Dialog,
+        NestedHop,
+        SessionLost,
+        SshTarget,
+        UnexpectedDialogError,
+    )

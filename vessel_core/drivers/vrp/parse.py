@@ -11,10 +11,9 @@ group of each VLAN, so membership is read here).
 """
 from __future__ import annotations
 
+import functools
 import re
 from typing import Callable
-
-import functools
 
 from ntc_templates.parse import _get_template_dir, parse_output
 from textfsm import TextFSMError, clitable

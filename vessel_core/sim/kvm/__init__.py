@@ -22,7 +22,7 @@ _APP_KEY = "vessel.sim.kvm.server"
 
 async def start_kvm(emulator: Any, host: str) -> KvmServer:
     server = await KvmServer(emulator, host).start()
-    setattr(emulator, "kvm_server", server)
+    emulator.kvm_server = server
     return server
 
 

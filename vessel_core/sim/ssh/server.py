@@ -90,7 +90,7 @@ def runtime(emulator: Any) -> _Runtime:
     rt = getattr(emulator, "_ssh_runtime", None)
     if rt is None:
         rt = _Runtime()
-        setattr(emulator, "_ssh_runtime", rt)
+        emulator._ssh_runtime = rt
     return rt
 
 
@@ -153,7 +153,7 @@ def _host_key(emulator: Any, name: str) -> asyncssh.SSHKey:
     cache = getattr(emulator, "_ssh_host_keys", None)
     if cache is None:
         cache = {}
-        setattr(emulator, "_ssh_host_keys", cache)
+        emulator._ssh_host_keys = cache
     if name in cache:
         return cache[name]
     state_dir = getattr(emulator, "state_dir", None)
@@ -949,7 +949,7 @@ async def start_ssh(emulator: Any, host: str = "127.0.0.1", port: int = 0, *,
         tmpdir = tempfile.TemporaryDirectory(prefix="vessel-sim-sftp-")
         root = Path(tmpdir.name)
     (root / "tmp" / "exchange").mkdir(parents=True, exist_ok=True)
-    setattr(emulator, "_ssh_sftp_root", root)
+    emulator._ssh_sftp_root = root
     ep = SshEndpoint(host=host, port=0, host_key_fingerprint=key.get_fingerprint("sha256"), _tmpdir=tmpdir)
 
     def sftp_factory(chan: Any) -> asyncssh.SFTPServer:

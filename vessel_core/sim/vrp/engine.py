@@ -33,7 +33,7 @@ from datetime import datetime, timezone
 from typing import Callable
 
 from vessel_core.sim.vrp import render
-from vessel_core.sim.vrp.state import PortConfig, SwitchConfig, SwitchState, EthTrunk, interface_sort_key
+from vessel_core.sim.vrp.state import EthTrunk, PortConfig, SwitchConfig, SwitchState, interface_sort_key
 
 ERR_UNRECOGNIZED = "Error: Unrecognized command found at '^' position."
 ERR_WRONG = "Error: Wrong parameter found at '^' position."
