@@ -126,7 +126,7 @@ def _from_json(raw: Any, ty: CtyType, lenient: bool) -> Any:
     if raw is None:
         return None
     if type(ty) is _Primitive:
-        name = ty._name  # type: ignore[attr-defined]
+        name = ty._name
         if name == "string":
             # cty's JSON decoder converts primitives to the wanted type
             if isinstance(raw, bool):

@@ -96,7 +96,7 @@ def _to_wire(value: Any, ty: CtyType) -> Any:
     if isinstance(value, Unknown):
         return _unknown_to_wire(value, ty)
     if type(ty) is _Primitive:
-        name = ty._name  # type: ignore[attr-defined]
+        name = ty._name
         if name == "number":
             return number_to_wire(value)
         if name == "dynamic":
@@ -166,7 +166,7 @@ def _from_wire(raw: Any, ty: CtyType) -> Any:
     if type(raw) is _Ext:
         return _unknown_from_wire(raw, ty, ROOT)
     if type(ty) is _Primitive:
-        name = ty._name  # type: ignore[attr-defined]
+        name = ty._name
         if name == "string":
             if isinstance(raw, bytes):
                 try:
@@ -250,7 +250,7 @@ def _dynamic_from_wire(raw: Any, path: AttributePath) -> Any:
     return value if real_type.is_dynamic() else DynamicVal(real_type, value)
 
 
-def _unknown_from_wire(ext: _Ext, ty: CtyType, path: AttributePath) -> Unknown:
+def _unknown_from_wire(ext: _Ext, ty: CtyType, path: AttributePath) -> Unknown | None:
     if ext.code != REFINED_UNKNOWN_EXT or ty.is_dynamic():
         return UNKNOWN
     if len(ext.data) > MAX_REFINEMENT_PAYLOAD:

@@ -57,6 +57,7 @@ class CtyType:
 
 class _Primitive(CtyType):
     __slots__ = ("_name",)
+    _name: str
 
     def __init__(self, name: str) -> None:
         object.__setattr__(self, "_name", name)
@@ -101,6 +102,7 @@ def _check_type(value: Any, what: str) -> CtyType:
 
 class _Collection(CtyType):
     __slots__ = ("element_type",)
+    element_type: CtyType
     _kind = ""
 
     def __init__(self, element_type: CtyType) -> None:
@@ -119,7 +121,7 @@ class _Collection(CtyType):
         return [self._kind, self.element_type._json_obj()]
 
     def __eq__(self, other: object) -> bool:
-        return type(other) is type(self) and other.element_type == self.element_type  # type: ignore[attr-defined]
+        return type(other) is type(self) and other.element_type == self.element_type
 
     def __hash__(self) -> int:
         return hash((self._kind, self.element_type))
@@ -160,6 +162,9 @@ class Object(CtyType):
     """
 
     __slots__ = ("attribute_types", "optional", "_key")
+    attribute_types: Mapping[str, CtyType]
+    optional: frozenset[str]
+    _key: tuple[Any, ...]
 
     def __init__(self, attribute_types: Mapping[str, CtyType], optional: Iterable[str] = ()) -> None:
         attrs: dict[str, CtyType] = {}
@@ -209,6 +214,7 @@ class Tuple(CtyType):
     """``tuple([...])``: a fixed number of positions, each with its own type."""
 
     __slots__ = ("element_types",)
+    element_types: tuple[CtyType, ...]
 
     def __init__(self, element_types: Iterable[CtyType]) -> None:
         types = tuple(_check_type(t, "tuple element type") for t in element_types)

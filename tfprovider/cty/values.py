@@ -41,6 +41,7 @@ class Unknown:
     """
 
     __slots__ = ("refinements",)
+    refinements: Mapping[str, Any] | None
 
     def __init__(self, refinements: Mapping[str, Any] | None = None) -> None:
         clean = _check_refinements(refinements) if refinements else {}
@@ -147,6 +148,8 @@ class DynamicVal:
     """
 
     __slots__ = ("type", "value")
+    type: CtyType
+    value: Any
 
     def __init__(self, type: CtyType, value: Any) -> None:  # noqa: A002 - mirrors the wire form
         if not isinstance(type, CtyType):
@@ -221,7 +224,7 @@ def canonical_key(value: Any, ty: CtyType) -> Any:
     if isinstance(value, Unknown):
         return _refinement_key(value)
     if type(ty) is _Primitive:
-        name = ty._name  # type: ignore[attr-defined]
+        name = ty._name
         if name == "string":
             return value
         if name == "number":
@@ -305,8 +308,8 @@ def _conform(value: Any, ty: CtyType) -> Any:
         raise CtyError(f"a DynamicVal is only allowed where any type is accepted; {ty.friendly_name()} is required")
     if isinstance(ty, Object):
         mapping = _mapping(value, ty, ROOT)
-        check_object_keys(mapping, ty, ROOT)  # type: ignore[arg-type]
-        return collect_items(_conform, ((k, mapping.get(k), t) for k, t in ty.attribute_types.items()), _attr_step)  # type: ignore[attr-defined]
+        check_object_keys(mapping, ty, ROOT)
+        return collect_items(_conform, ((k, mapping.get(k), t) for k, t in ty.attribute_types.items()), _attr_step)
     if isinstance(ty, List):
         return collect_list(_conform, _sequence(value, ty, ROOT), repeat(ty.element_type))
     if isinstance(ty, Tuple):

@@ -52,9 +52,11 @@ from tfprovider.framework.validators import (
     duration,
     exactly_one_of,
     in_range,
+    int_range,
     length,
     one_of,
     regex,
+    whole_number,
 )
 
 
@@ -73,6 +75,6 @@ __all__ = [
     "SINGLE", "LIST", "SET", "MAP", "GROUP", "Attribute", "Block", "NestedAttribute", "Nesting", "Schema",
     "SchemaError", "parse_duration", "timeout", "timeouts_block",
     "Validator", "ValidatorRequest", "also_requires", "at_least_one_of", "conflicts_with", "custom", "duration",
-    "exactly_one_of", "in_range", "length", "one_of", "regex",
+    "exactly_one_of", "in_range", "int_range", "length", "one_of", "regex", "whole_number",
     "make_server",
 ]

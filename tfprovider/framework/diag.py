@@ -26,14 +26,14 @@ class Diagnostic:
     path: Any = None
 
 
-class Diagnostics(list):
+class Diagnostics(list[Diagnostic]):
     """A list of :class:`Diagnostic` that drops exact duplicates."""
 
-    def append(self, diag: Diagnostic) -> None:  # type: ignore[override]
+    def append(self, diag: Diagnostic) -> None:
         if diag is not None and diag not in self:
             super().append(diag)
 
-    def extend(self, diags: Iterable[Diagnostic]) -> None:  # type: ignore[override]
+    def extend(self, diags: Iterable[Diagnostic]) -> None:
         for d in diags:
             self.append(d)
 

@@ -6,6 +6,7 @@ servicer calls these around resource code; resource code never needs them direct
 from __future__ import annotations
 
 import copy
+import functools
 from decimal import Decimal
 from typing import Any, Callable, Iterable
 
@@ -93,7 +94,7 @@ def validate(
 def transform(
     blk: Block | NestedObject,
     value: Any,
-    fn: Callable[[Attribute, AttributePath, Any], Any],
+    fn: Callable[[Attribute, Any, Any], Any],
     path: AttributePath | None = ROOT,
 ) -> Any:
     """Return a copy of object ``value`` with ``fn(attr, path, v)`` applied to every attribute
@@ -106,12 +107,21 @@ def transform(
         v = out.get(name)
         apath = None if path is None else path.attr(name)
         if attr.nested is not None:
-            v = _map_nested(attr.nested.nesting, v, lambda e, p, a=attr: transform(a.nested, e, fn, p), apath)
+            v = _map_nested(attr.nested.nesting, v, functools.partial(_transform_in, attr.nested, fn), apath)
         out[name] = fn(attr, apath, v)
     for name, b in getattr(blk, "blocks", {}).items():
-        out[name] = _map_nested(b.nesting, out.get(name), lambda e, p, b=b: transform(b, e, fn, p),
+        out[name] = _map_nested(b.nesting, out.get(name), functools.partial(_transform_in, b, fn),
                                 None if path is None else path.attr(name))
     return out
+
+
+def _transform_in(blk: Block | NestedObject, fn: Callable[[Attribute, Any, Any], Any], elem: Any,
+                  path: AttributePath | None) -> Any:
+    return transform(blk, elem, fn, path)
+
+
+def _normalize_in(blk: Block | NestedObject, elem: Any, _path: AttributePath | None) -> Any:
+    return normalize(blk, elem)
 
 
 def _map_nested(nesting: Any, value: Any, fn: Callable[[Any, Any], Any], path: AttributePath | None) -> Any:
@@ -182,14 +192,14 @@ def normalize(blk: Block | NestedObject, value: Any) -> Any:
     for name, attr in blk.attributes.items():
         v = value.get(name)
         if attr.nested is not None:
-            v = _map_nested(attr.nested.nesting, v, lambda e, p, a=attr: normalize(a.nested, e), None)
+            v = _map_nested(attr.nested.nesting, v, functools.partial(_normalize_in, attr.nested), None)
         out[name] = v
     for name, b in getattr(blk, "blocks", {}).items():
         v = value.get(name)
         if v is None:
             v = empty_block_value(b)
         else:
-            v = _map_nested(b.nesting, v, lambda e, p, b=b: normalize(b, e), None)
+            v = _map_nested(b.nesting, v, functools.partial(_normalize_in, b), None)
         out[name] = v
     return out
 

@@ -2,7 +2,7 @@
 framework module besides :mod:`.server` that touches generated code)."""
 from __future__ import annotations
 
-from typing import Any, Iterable
+from typing import Any, Iterable, cast
 
 from tfprovider import cty
 from tfprovider.framework.diag import Diagnostic, Severity
@@ -34,13 +34,13 @@ def attribute_to_proto(attr: Attribute) -> Any:
     )
     if attr.write_only:
         msg.write_only = True
-    if attr.deprecation_message and "deprecation_message" in _ATTR_FIELDS:
-        msg.deprecation_message = attr.deprecation_message
+    if attr.deprecation_message and "deprecation_message" in _ATTR_FIELDS:  # newer tfplugin6 only
+        cast(Any, msg).deprecation_message = attr.deprecation_message
     if attr.nested is not None:
         msg.nested_type.CopyFrom(
             pb.Schema.Object(
                 attributes=[attribute_to_proto(a) for a in attr.nested.attributes.values()],
-                nesting=int(attr.nested.nesting),
+                nesting=cast(Any, int(attr.nested.nesting)),  # the proto enum's wire value
             )
         )
     else:
@@ -55,7 +55,7 @@ def block_to_proto(blk: Block) -> Any:
             pb.Schema.NestedBlock(
                 type_name=name,
                 block=block_to_proto(b),
-                nesting=int(b.nesting),
+                nesting=cast(Any, int(b.nesting)),
                 min_items=b.min_items,
                 max_items=b.max_items,
             )
@@ -66,7 +66,7 @@ def block_to_proto(blk: Block) -> Any:
         deprecated=bool(blk.deprecation_message),
     )
     if blk.deprecation_message and "deprecation_message" in _BLOCK_FIELDS:
-        msg.deprecation_message = blk.deprecation_message
+        cast(Any, msg).deprecation_message = blk.deprecation_message
     return msg
 
 

@@ -160,9 +160,10 @@ class Provider:
 
     type_name: ClassVar[str] = ""
     schema: ClassVar[Schema] = Schema()
-    resources: ClassVar[list[type[Resource]]] = []
-    data_sources: ClassVar[list[type[DataSource]]] = []
-    functions: ClassVar[list[type["Function"]]] = []
+    #: the types it serves (a provider may fill these per instance, e.g. on first use)
+    resources: list[type[Resource]] = []
+    data_sources: list[type[DataSource]] = []
+    functions: list[type["Function"]] = []
 
     def validate_config(self, config: Mapping[str, Any], diags: Diagnostics) -> None:
         """Cross-attribute checks of the provider block (config may hold unknowns)."""

@@ -110,7 +110,7 @@ class NestedObject:
         for name, attr in self.attributes.items():
             _check_name(name, "nested attribute")
             attr.name = name
-        self._object_type = None
+        self._object_type: Any = None
 
     @property
     def object_type(self) -> Any:
@@ -125,7 +125,7 @@ class NestedAttribute(Attribute):
 
     def __init__(self, nesting: Nesting, attributes: Mapping[str, Attribute], **kwargs: Any) -> None:
         super().__init__(None, **kwargs)
-        self.nested = NestedObject(nesting, attributes)
+        self.nested: NestedObject = NestedObject(nesting, attributes)
 
     @property
     def cty_type(self) -> Any:
@@ -171,7 +171,7 @@ class Block:
         self.validators = tuple(validators)
         self.plan_modifiers = tuple(plan_modifiers)
         self.name = ""
-        self._object_type = None
+        self._object_type: Any = None
         for name in self.attributes.keys() & self.blocks.keys():
             raise SchemaError(f"{name!r} is both an attribute and a block")
         for name, attr in self.attributes.items():
@@ -208,6 +208,7 @@ class Block:
 
 
 def _check_nested(attr: Attribute, name: str) -> None:
+    assert attr.nested is not None
     for inner_name, inner in attr.nested.attributes.items():
         inner._check(f"attribute {name}.{inner_name}")
         if attr.nested.nesting == SET and (inner.write_only or inner.type == cty.Dynamic):

@@ -32,16 +32,8 @@ from tfprovider.framework.resource import (
     Response,
 )
 from tfprovider.framework.schema import Schema
+from tfprovider.plugin.log import get_logger  # hclog JSON lines on stderr
 from tfprovider.protocol import tfplugin6_pb2 as pb
-
-try:  # the process layer's logger writes hclog JSON lines to stderr
-    from tfprovider.plugin.log import get_logger
-except ImportError:  # pragma: no cover - only while the process layer is absent
-    import logging
-
-    def get_logger(module: str) -> Any:
-        return logging.getLogger(module)
-
 
 log = get_logger("sdk.framework")
 
@@ -99,8 +91,8 @@ class ProviderServer:
         prefix = provider.type_name + "_"
         for cls in provider.resources:
             self._register(self.resources, cls, prefix)
-        for cls in provider.data_sources:
-            self._register(self.data_sources, cls, prefix)
+        for dcls in provider.data_sources:
+            self._register(self.data_sources, dcls, prefix)
         for fcls in provider.functions:
             self.functions[fcls.name] = fcls()
         self._tasks: set[asyncio.Task] = set()
@@ -112,7 +104,7 @@ class ProviderServer:
         await self.provider.aclose()
 
     @staticmethod
-    def _register(into: dict, cls: type, prefix: str) -> None:
+    def _register(into: dict[str, Any], cls: Any, prefix: str) -> None:
         if not cls.type_name.startswith(prefix):
             raise ValueError(f"type name {cls.type_name!r} must start with {prefix!r}")
         if cls.type_name in into:
@@ -269,7 +261,8 @@ class ProviderServer:
             await self._call(self.provider.configure(config or {}, resp), resp.diagnostics, "Provider Configure")
             diags.extend(resp.diagnostics)
             if not resp.diagnostics.has_error():
-                for obj in (*self.resources.values(), *self.data_sources.values()):
+                targets: list[Resource | DataSource] = [*self.resources.values(), *self.data_sources.values()]
+                for obj in targets:
                     obj.provider_data = resp.data
         return pb.ConfigureProvider.Response(diagnostics=diagnostics_to_proto(diags))
 

@@ -84,6 +84,40 @@ def in_range(lo: Any = None, hi: Any = None) -> Validator:
     return _Range(lo, hi)
 
 
+class _Whole(Validator):
+    description = "value must be a whole number"
+
+    def validate(self, req: ValidatorRequest) -> None:
+        v = req.value
+        if _usable(v) and not isinstance(v, bool) and v != int(v):
+            req.diagnostics.add_attribute_error(
+                req.path, "Invalid Attribute Value", f"Attribute {req.path} {self.description}, got: {v}"
+            )
+
+
+def whole_number() -> Validator:
+    """Numbers without a fractional part (cty numbers are arbitrary decimals)."""
+    return _Whole()
+
+
+class _IntRange(Validator):
+    def __init__(self, lo: int, hi: int) -> None:
+        self.lo, self.hi = lo, hi
+        self.description = f"value must be a whole number between {lo} and {hi}"
+
+    def validate(self, req: ValidatorRequest) -> None:
+        v = req.value
+        if _usable(v) and (isinstance(v, bool) or v != int(v) or not self.lo <= v <= self.hi):
+            req.diagnostics.add_attribute_error(
+                req.path, "Invalid Attribute Value", f"Attribute {req.path} {self.description}, got: {v}"
+            )
+
+
+def int_range(lo: int, hi: int) -> Validator:
+    """Whole numbers within ``[lo, hi]``: ``vlan_id = 30.5`` is refused, not truncated."""
+    return _IntRange(lo, hi)
+
+
 class _Regex(Validator):
     def __init__(self, pattern: str, message: str) -> None:
         self.regex = re.compile(pattern)

@@ -180,7 +180,7 @@ class PluginServer:
         forwarder = services.StdoutForwarder()
         if not self.debug:
             sys.stdout.flush()
-            sys.stdout = forwarder  # type: ignore[assignment]
+            sys.stdout = forwarder
         self._servicer = self.servicer_factory()
         grpc_server.add_methods(services.build_methods(
             self._servicer, stopping=self._stopping, request_stop=self.request_stop, forwarder=forwarder,

@@ -125,8 +125,6 @@ def _bool(text: str) -> bool | None:
 class VesselProvider(Provider):
     type_name = "vessel"
     schema = SCHEMA
-    resources: list = []
-    data_sources: list = []
 
     def __init__(self, environ: Mapping[str, str] | None = None) -> None:
         self.environ = os.environ if environ is None else environ

@@ -1,6 +1,7 @@
 """Alarm Monitoring: active alarms and the system event logs (HMM web API)."""
 from __future__ import annotations
 
+import builtins
 import re
 from typing import TYPE_CHECKING
 
@@ -32,7 +33,7 @@ class Alarms:
         self._ch.route("alarms.list", "web")
         return first.model_copy(update={"alarms": alarms})
 
-    async def sel(self, component: str = "smm", *, limit: int | None = 200) -> list[SelEntry]:
+    async def sel(self, component: str = "smm", *, limit: int | None = 200) -> builtins.list[SelEntry]:
         """System event log of ``smm``/``othersmm``/``Slot<N>``/``Swi<N>``, newest first."""
         if not _COMPONENT.match(component):
             raise ValidationError(f"component: expected smm, othersmm, Slot<N> or Swi<N>, got "

@@ -129,13 +129,13 @@ class Blades:
                                          target=f"blade{slot}", operation=f"blade.power {action}")
             await asyncio.sleep(interval)
 
-    async def power_on(self, slot: int, **kw) -> Literal["On", "Off", "unknown"]:  # type: ignore[no-untyped-def]
+    async def power_on(self, slot: int, **kw) -> Literal["On", "Off", "unknown"]:
         return await self.power(slot, "On", **kw)
 
-    async def power_off(self, slot: int, *, force: bool = False, **kw) -> Literal["On", "Off", "unknown"]:  # type: ignore[no-untyped-def]
+    async def power_off(self, slot: int, *, force: bool = False, **kw) -> Literal["On", "Off", "unknown"]:
         return await self.power(slot, "ForceOff" if force else "GracefulShutdown", **kw)
 
-    async def reset(self, slot: int, *, cycle: bool = False, **kw) -> Literal["On", "Off", "unknown"]:  # type: ignore[no-untyped-def]
+    async def reset(self, slot: int, *, cycle: bool = False, **kw) -> Literal["On", "Off", "unknown"]:
         return await self.power(slot, "ForcePowerCycle" if cycle else "ForceRestart", **kw)
 
     # ------------------------------------------------------------------ boot

@@ -93,7 +93,7 @@ class EasyLink:
         self._ch.route("easylink.deletenicprofile", "web")
 
 
-def _named(items: list, name: str, what: str, ch: "Chassis"):  # type: ignore[no-untyped-def]
+def _named(items: list, name: str, what: str, ch: "Chassis"):
     for p in items:
         if p.name == name:
             return p

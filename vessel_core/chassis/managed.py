@@ -75,8 +75,7 @@ def build(model: "type[M]", data: Mapping[str, Any], operation: str) -> M:
         return model.model_validate(dict(data))
     except PydanticError as exc:
         errs = exc.errors()
-        first = errs[0] if errs else {}
-        name = ".".join(str(p) for p in first.get("loc", ())) or None
+        name = ".".join(str(p) for p in errs[0]["loc"]) or None if errs else None
         text = "; ".join(f"{'.'.join(str(p) for p in e['loc']) or model.__name__}: {e['msg']}" for e in errs)
         raise ValidationError(text, operation=operation, field=name) from None
 

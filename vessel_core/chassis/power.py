@@ -14,7 +14,7 @@ PAGE = "power.html"
 HEALTH = {"0": "OK", "1": "Warning", "2": "Warning", "3": "Critical"}
 
 
-def _state(status) -> tuple[bool, str | None]:  # type: ignore[no-untyped-def]
+def _state(status) -> tuple[bool, str | None]:
     if status is None:
         return True, None
     return status.state != "Absent", status.health

@@ -25,7 +25,7 @@ def profile_from_row(row: dict[str, Any]) -> ComputeProfile:
     order = split_list(row.get("bootorder"))
     return ComputeProfile(
         name=row["name"], description=row.get("description", ""),
-        boot_order=order or ["Hdd", "Pxe", "Cd"],  # type: ignore[arg-type]
+        boot_order=order or ["Hdd", "Pxe", "Cd"],
         bios=bios, nics=nics, use_mac_pool=flag(row.get("usemacpool", "1")),
         use_uuid_pool=flag(row.get("useuuidpool", "1")),
         nodes=sorted(s for s in (slot_of(n) for n in split_list(row.get("nodes"))) if s))

@@ -64,7 +64,7 @@ class Switches:
     def __init__(self, ch: "Chassis") -> None:
         self._ch = ch
 
-    async def _read(self, slot: int, what: str, loader):  # type: ignore[no-untyped-def]
+    async def _read(self, slot: int, what: str, loader):
         return await self._ch.cached(("switch", slot, what), loader)
 
     def guarded(self, guard: "Guard", **options: float) -> "SwitchOps":
@@ -146,10 +146,10 @@ class Switches:
         raise NotFoundError(f"Eth-Trunk {trunk_id} does not exist", target=f"swi{slot}",
                             operation="switch.lag")
 
-    async def _single(self, slot: int, what: str, op: str):  # type: ignore[no-untyped-def]
+    async def _single(self, slot: int, what: str, op: str):
         check_switch_slot(slot, f"switch.{op}")
 
-        async def load():  # type: ignore[no-untyped-def]
+        async def load():
             return await getattr(await self._ch.vrp(slot), what)()
         out = await self._read(slot, what, load)
         self._ch.route(f"switch.{op}", "ssh:vrp")

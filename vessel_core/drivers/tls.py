@@ -105,7 +105,7 @@ def _pinned_classes(pins: tuple[str, ...]) -> tuple[type[ssl.SSLObject], type[ss
             _check_pins(self.getpeercert(binary_form=True), pins)
 
     class PinnedSSLSocket(ssl.SSLSocket):
-        def do_handshake(self, block: bool = False) -> None:  # type: ignore[override]
+        def do_handshake(self, block: bool = False) -> None:
             super().do_handshake(block)
             try:
                 _check_pins(self.getpeercert(binary_form=True), pins)

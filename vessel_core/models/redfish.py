@@ -142,7 +142,7 @@ class ComputerSystem(Resource):
     uuid: str | None = Field(None, alias="UUID")
     asset_tag: str | None = Field(None, alias="AssetTag")
     actions: dict[str, Any] | None = Field(None, alias="Actions")
-    oem: SystemOem | None = Field(None, alias="Oem")  # type: ignore[assignment]
+    oem: SystemOem | None = Field(None, alias="Oem")
 
     @property
     def huawei_oem(self) -> HuaweiSystemOem | None:

@@ -144,7 +144,7 @@ class Guard:
     async def _watch(self, probe: Any, deadline: float | None) -> tuple[bool, str, BaseException | None]:
         limit = self.verify_deadline if deadline is None else deadline
         end = time.monotonic() + limit
-        last, last_exc = "no attempt made", None
+        last, last_exc = "no attempt made", None  # type: tuple[str, BaseException | None]
         while True:
             remaining = end - time.monotonic()
             if remaining <= 0:

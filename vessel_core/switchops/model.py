@@ -131,7 +131,7 @@ def _vlans(text: str) -> set[int]:
 def _interface(lines: Iterable[str]) -> tuple[PortState, str, int | None]:
     """(layer-2 settings, LAG mode word, Eth-Trunk membership) of one interface section."""
     link, pvid = "access", {"access": 1, "trunk": 1, "hybrid": 1}
-    trunk_allowed, tagged, untagged = {1}, set(), {1}
+    trunk_allowed, tagged, untagged = {1}, set[int](), {1}
     desc, enabled, mode, member = None, True, "manual", None
     for raw in lines:
         ln = raw.strip()

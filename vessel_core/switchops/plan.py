@@ -47,8 +47,11 @@ class Change:
 
 
 def current(view: SwitchView, kind: str, key: int | str) -> VlanState | PortState | LagState | None:
-    table = {"vlan": view.vlans, "port": view.ports, "lag": view.lags}[kind]
-    return table.get(key)  # type: ignore[arg-type]
+    if kind == "vlan":
+        return view.vlans.get(int(key))
+    if kind == "port":
+        return view.ports.get(str(key))
+    return view.lags.get(int(key))
 
 
 def _ids(vids: set[int] | frozenset[int]) -> list[str]:
@@ -235,13 +238,15 @@ def object_of(view: SwitchView, kind: str, key: int | str) -> VlanState | PortSt
 def satisfied(view: SwitchView, ch: Change) -> bool:
     """Whether ``view`` already holds what ``ch`` wants."""
     have = object_of(view, ch.kind, ch.key)
+    want = ch.want
     if ch.kind == "port":
-        return have == (ch.want or DEFAULT_PORT).normal()
-    if ch.want is None:
+        assert want is None or isinstance(want, PortState)
+        return have == (want or DEFAULT_PORT).normal()
+    if want is None:
         return have is None or (ch.kind == "vlan" and ch.key == 1)
-    if ch.kind == "vlan":
-        w: VlanState = ch.want  # type: ignore[assignment]
-        return have is not None and have.description == w.description and (w.name is None or have.name == w.name)  # type: ignore[union-attr]
-    w2: LagState = ch.want  # type: ignore[assignment]
-    return have is not None and have.mode == w2.mode and have.members == frozenset(w2.members) \
-        and have.l2.normal() == w2.l2.normal()  # type: ignore[union-attr]
+    if isinstance(want, VlanState):
+        return isinstance(have, VlanState) and have.description == want.description \
+            and (want.name is None or have.name == want.name)
+    assert isinstance(want, LagState)
+    return isinstance(have, LagState) and have.mode == want.mode and have.members == frozenset(want.members) \
+        and have.l2.normal() == want.l2.normal()

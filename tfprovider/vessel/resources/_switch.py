@@ -10,12 +10,13 @@ from typing import Any
 
 from tfprovider import cty
 from tfprovider.cty import AttributePath
-from tfprovider.framework import Attribute, Diagnostics, Resource, in_range, one_of, regex, requires_replace, use_state_for_unknown
+from tfprovider.framework import Attribute, Diagnostics, Resource, int_range, one_of, regex, requires_replace, use_state_for_unknown
 from tfprovider.vessel.resources._base import diagnose, partial_state, session_of
 from vessel_core.chassis.switching import DEFAULT_PORT, LINK_TYPES, PORT_RE, PortState
 
 SWITCH_RE = r"[1-4][EX]"
-VLAN_ID = dict(validators=[in_range(1, 4094)])
+#: a VLAN id attribute's validators: whole numbers 1-4094 (``vlan_id = 30.5`` is refused)
+VLAN_ID: dict[str, Any] = dict(validators=[int_range(1, 4094)])
 
 
 def switch_attr() -> Attribute:

@@ -287,7 +287,7 @@ class HmmWebClient:
                 doc = None
             if isinstance(doc, dict):
                 rc = doc.get("retcode")
-                return Reply(r.status_code, int(rc) if str(rc).lstrip("-").isdigit() else None,
+                return Reply(r.status_code, int(str(rc)) if str(rc).lstrip("-").isdigit() else None,
                              doc.get("desp"), None, doc, text)
         if body.startswith("<?xml") or (body.startswith("<") and not _looks_html(body)):
             try:

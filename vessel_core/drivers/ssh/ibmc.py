@@ -35,7 +35,8 @@ def power_state_from_sel(text: str) -> Literal["on", "off", "unknown"]:
             best = key
     if best is None:
         return "unknown"
-    return {"S0": "on", "S5": "off"}.get(best[2], "unknown")
+    states: dict[str, Literal["on", "off"]] = {"S0": "on", "S5": "off"}
+    return states.get(best[2], "unknown")
 
 
 class IbmcCli(ShellClient):

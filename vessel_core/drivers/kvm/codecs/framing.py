@@ -251,9 +251,10 @@ class Reassembler:
                     raise KvmDecodeError("too many chunks for one frame")
                 pend.chunks[seq] = data
                 pend.size += len(data)
-        hdr = pend.header
-        if hdr is None or pend.size < hdr.pack_length:
+        header = pend.header
+        if header is None or pend.size < header.pack_length:
             return None
+        hdr = header
         if pend.size > hdr.pack_length:
             self._drop(fn)
             raise KvmDecodeError(f"frame {fn}: chunks carry {pend.size} bytes, header says {hdr.pack_length}")

@@ -253,6 +253,7 @@ class TiledDecoder:
             if kind == "solid":
                 dst[:] = ycc_to_rgb(np.frombuffer(op[2], dtype=np.uint8))
             elif kind == "jpeg":
+                assert jpeg_tiles is not None  # a jpeg op means the frame carried JPEG scans
                 dst[:] = jpeg_tiles[op[2]]
             elif kind == "copy":
                 s = op[2]
