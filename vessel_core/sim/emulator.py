@@ -63,13 +63,13 @@ class EmulatorOptions(BaseModel):
     profile: Literal["legacy", "modern"] = "legacy"
     seed: int = 0
     bind: str = "127.0.0.1"
-    port_base: int | None = Field(None, ge=1, le=65000, description=(
+    port_base: int | None = Field(default=None, ge=1, le=65000, description=(
         "HMM HTTPS = base, SSH = base+1, iBMC of blade N = base+10+N; None = random ports"))
     vrp: VrpFlavour | dict[int, VrpFlavour] = "vrp8"
     password: str = DEFAULT_PASSWORD
-    max_web_sessions: int = Field(10, ge=1)
-    max_redfish_sessions: int = Field(16, ge=1)
-    save_delay_s: float = Field(0.2, ge=0)
+    max_web_sessions: int = Field(default=10, ge=1)
+    max_redfish_sessions: int = Field(default=16, ge=1)
+    save_delay_s: float = Field(default=0.2, ge=0)
 
 
 class Emulator:

@@ -19,12 +19,12 @@ FlashOutcome = Literal["ok", "slow", "fail", "brick"]
 class Faults(BaseModel):
     model_config = ConfigDict(extra="forbid", validate_assignment=True)
 
-    latency_ms: int = Field(0, ge=0, description="Added before every HTTP answer (web, Redfish).")
-    http_5xx_rate: float = Field(0.0, ge=0.0, le=1.0,
+    latency_ms: int = Field(default=0, ge=0, description="Added before every HTTP answer (web, Redfish).")
+    http_5xx_rate: float = Field(default=0.0, ge=0.0, le=1.0,
                                  description="Share of HTTP requests answered 503 (seeded RNG).")
     ssh_drop_after_commands: int | None = Field(
-        None, ge=1, description="The SSH server closes a session after this many commands.")
-    refuse_logins: bool = Field(False, description="Every new web or Redfish login is refused "
+        default=None, ge=1, description="The SSH server closes a session after this many commands.")
+    refuse_logins: bool = Field(default=False, description="Every new web or Redfish login is refused "
                                                    "as if all session slots were taken.")
     mgmt_loss_after_commit_s: dict[str, float] = Field(
         default_factory=dict,
@@ -35,9 +35,9 @@ class Faults(BaseModel):
         description="Per web verb ('ntphandler.set'): form fields the HMM accepts and silently "
                     "ignores (answers retcode 0, applies the rest). [INF] a firmware that does not "
                     "know a field behaves so; used to prove read-back verification and restore.")
-    firmware_flash: FlashOutcome = Field("ok", description="Outcome of the next firmware flashes.")
+    firmware_flash: FlashOutcome = Field(default="ok", description="Outcome of the next firmware flashes.")
     session_idle_timeout_s: float = Field(
-        1800.0, gt=0, description="Idle time after which web and Redfish sessions expire.")
+        default=1800.0, gt=0, description="Idle time after which web and Redfish sessions expire.")
 
     @field_validator("mgmt_loss_after_commit_s", mode="before")
     @classmethod

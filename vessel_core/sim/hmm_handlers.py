@@ -14,7 +14,7 @@ import time
 from datetime import datetime, timezone
 from typing import Iterable
 
-from aiohttp import web
+from aiohttp import BodyPartReader, web
 from pydantic import ValidationError
 
 from vessel_core.sim.hmm_web import SLOT_RE, SWI_RE, Call, verb
@@ -98,29 +98,29 @@ def _versions_for(call: Call, name: str) -> list[tuple[str, str, str]] | None:
         mm = {"smm": st.active_mm(), "othersmm": st.standby_mm()}.get(name) or st.mms[int(name[3])]
         if not mm.present or mm.health == "Critical" and mm.firmware.software == "":
             return None
-        f = mm.firmware
-        return [("Uboot", "Version", f.uboot), ("CPLD", "Version", f.cpld),
-                ("PCB", "Version", f.pcb), ("BOM", "Version", f.bom),
-                ("FPGA", "Version", f.fpga), ("Software", "Version", f.software),
-                ("IPMI Module", "Built", f.ipmi_built)]
+        mf = mm.firmware
+        return [("Uboot", "Version", mf.uboot), ("CPLD", "Version", mf.cpld),
+                ("PCB", "Version", mf.pcb), ("BOM", "Version", mf.bom),
+                ("FPGA", "Version", mf.fpga), ("Software", "Version", mf.software),
+                ("IPMI Module", "Built", mf.ipmi_built)]
     m = SLOT_RE.match(name)
     if m:
         b = st.present_blade(int(m.group(1)))
         if b is None or b.bricked:
             return None
-        f = b.firmware
-        return [("IPMC", "CPU", f.ipmc_cpu), ("BIOS", "Version", f.bios),
-                ("Active iMana", "Version", f.imana), ("Backup iMana", "Version", f.backup_imana),
-                ("CPLD", "Version", f.cpld)]
+        bf = b.firmware
+        return [("IPMC", "CPU", bf.ipmc_cpu), ("BIOS", "Version", bf.bios),
+                ("Active iMana", "Version", bf.imana), ("Backup iMana", "Version", bf.backup_imana),
+                ("CPLD", "Version", bf.cpld)]
     m = SWI_RE.match(name)
     if m:
         sw = st.switch(int(m.group(1)))
         if sw is None or not sw.present:
             return None
-        f = sw.firmware
-        return [("IPMC", "CPU", f.ipmc_cpu), ("Active iMana", "Version", f.imana),
-                ("CPLD", "Version", f.cpld), ("Uboot", "Version", f.uboot),
-                ("Software", "Version", f.software), ("IPMB", "Address", f.ipmb_address)]
+        sf = sw.firmware
+        return [("IPMC", "CPU", sf.ipmc_cpu), ("Active iMana", "Version", sf.imana),
+                ("CPLD", "Version", sf.cpld), ("Uboot", "Version", sf.uboot),
+                ("Software", "Version", sf.software), ("IPMB", "Address", sf.ipmb_address)]
     return None   # Fan<N>, PEM<N>: not versionable [REPO]
 
 
@@ -438,9 +438,9 @@ async def net_list(call: Call) -> web.StreamResponse:
     elif kind == "mgmt":
         items.append(xml_el("item", children=xml_fields({
             "name": "float", "ip": st.network.floating.ip, "gateway": st.network.floating.gateway})))
-        for name, ip in st.network.hmm_static.items():
-            items.append(xml_el("item", children=xml_fields({"name": name, "ip": ip.ip,
-                                                             "gateway": ip.gateway})))
+        for name, static in st.network.hmm_static.items():
+            items.append(xml_el("item", children=xml_fields({"name": name, "ip": static.ip,
+                                                             "gateway": static.gateway})))
     elif kind != "fc":
         raise _FieldError("Parameter bladename must be eth, fc or mgmt.")
     return xml_result(extra=[xml_el("total", len(items))] + items)
@@ -996,15 +996,17 @@ async def upgrade_upload(call: Call) -> web.StreamResponse:
     reader = await call.request.multipart()
     filename, size, digest = None, 0, hashlib.sha256()
     async for part in reader:
-        if getattr(part, "name", None) == "uploadfile":
+        if part is None:  # never: __anext__ stops at None, but its annotation keeps Optional
+            continue
+        if isinstance(part, BodyPartReader) and part.name == "uploadfile":
             filename = part.filename or "image.hpm"
-            while chunk := await part.read_chunk():  # type: ignore[union-attr]
+            while chunk := await part.read_chunk():
                 size += len(chunk)
                 if size > MAX_UPLOAD:
                     return _bad("The file is too large.", 11)
                 digest.update(chunk)
         else:
-            await part.release()  # type: ignore[union-attr]
+            await part.release()
     if filename is None:
         return _bad("Parameter uploadfile is missing.")
     kind = image_kind(filename) or page_kind

@@ -116,8 +116,8 @@ def routes(emulator: "Emulator") -> list[web.RouteDef]:
         if not _same_origin(request, request.headers.get("Referer", "")):
             return web.Response(status=400)
         if name == "smmupgradehandler" and request.content_type.startswith("multipart/"):
-            fn = VERBS[("smmupgradehandler", "upload")]
-            return await fn(Call(emulator, request, {}, session.user, session))
+            upload = VERBS[("smmupgradehandler", "upload")]
+            return await upload(Call(emulator, request, {}, session.user, session))
         form = {k: str(v) for k, v in (await request.post()).items()}
         for dropped in emulator.faults.web_write_drops_fields.get(f"{name}.{form.get('actiontype', '')}", ()):
             form.pop(dropped, None)

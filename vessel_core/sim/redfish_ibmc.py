@@ -15,7 +15,7 @@ import time
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
-from aiohttp import web
+from aiohttp import BodyPartReader, web
 
 from vessel_core.sim.redfish_common import (
     RedfishError,
@@ -636,15 +636,17 @@ class IbmcService:
         reader = await request.multipart()
         name = None
         async for part in reader:
-            if getattr(part, "name", None) == "imgfile":
+            if part is None:  # never: __anext__ stops at None, but its annotation keeps Optional
+                continue
+            if isinstance(part, BodyPartReader) and part.name == "imgfile":
                 name = (part.filename or "image.hpm").rsplit("/", 1)[-1]
                 size, h = 0, hashlib.sha256()
-                while chunk := await part.read_chunk():  # type: ignore[union-attr]
+                while chunk := await part.read_chunk():
                     size += len(chunk)
                     h.update(chunk)
                 self.uploads[name] = size
             else:
-                await part.release()  # type: ignore[union-attr]
+                await part.release()
         if name is None:
             raise RedfishError(400, "Base.1.0.ActionParameterMissing",
                                "The form field imgfile is missing.", related=["#/imgfile"])

@@ -12,13 +12,13 @@ from pydantic import BaseModel, ConfigDict, Field
 class Timing(BaseModel):
     model_config = ConfigDict(extra="forbid", validate_assignment=True)
 
-    power_on_s: float = Field(4.0, ge=0)
-    force_off_s: float = Field(1.0, ge=0)
-    graceful_off_s: float = Field(6.0, ge=0)
-    restart_s: float = Field(6.0, ge=0)
-    flash_s: float = Field(30.0, ge=0)
-    vmedia_connect_s: float = Field(2.0, ge=0)
-    slow_factor: float = Field(5.0, ge=1)
+    power_on_s: float = Field(default=4.0, ge=0)
+    force_off_s: float = Field(default=1.0, ge=0)
+    graceful_off_s: float = Field(default=6.0, ge=0)
+    restart_s: float = Field(default=6.0, ge=0)
+    flash_s: float = Field(default=30.0, ge=0)
+    vmedia_connect_s: float = Field(default=2.0, ge=0)
+    slow_factor: float = Field(default=5.0, ge=1)
 
     @classmethod
     def fast(cls) -> "Timing":

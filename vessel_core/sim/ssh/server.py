@@ -37,7 +37,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import asyncssh
 
@@ -202,6 +202,12 @@ class _Term:
         self.pty = process.get_terminal_type() is not None
         self.commands = 0
 
+    @property
+    def editor(self) -> asyncssh.SSHLineEditorChannel:
+        """The process's channel: both servers run with ``line_editor=True``, so asyncssh wraps
+        every session channel in an SSHLineEditorChannel (typed by asyncssh as SSHChannel)."""
+        return cast(asyncssh.SSHLineEditorChannel, self.p.channel)
+
     def write(self, text: str) -> None:
         if not self.pty:
             text = text.replace("\n", "\r\n")
@@ -209,14 +215,14 @@ class _Term:
 
     async def readline(self, echo: bool = True) -> str | None:
         if self.pty and not echo:
-            self.p.channel.set_echo(False)
+            self.editor.set_echo(False)
         try:
             line = await self.p.stdin.readline()
         except (asyncssh.BreakReceived, asyncssh.TerminalSizeChanged):
             line = "\n"
         finally:
             if self.pty and not echo:
-                self.p.channel.set_echo(True)
+                self.editor.set_echo(True)
         if not line:
             return None
         if self.pty and not echo:
@@ -225,12 +231,12 @@ class _Term:
 
     async def readkey(self) -> str | None:
         if self.pty:
-            self.p.channel.set_line_mode(False)
+            self.editor.set_line_mode(False)
         try:
             ch = await self.p.stdin.read(1)
         finally:
             if self.pty:
-                self.p.channel.set_line_mode(True)
+                self.editor.set_line_mode(True)
         return ch or None
 
     async def command_done(self) -> None:

@@ -30,7 +30,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Callable
+from typing import Callable, Literal
 
 from vessel_core.sim.vrp import render
 from vessel_core.sim.vrp.state import EthTrunk, PortConfig, SwitchConfig, SwitchState, interface_sort_key
@@ -98,7 +98,7 @@ def canon_ifname(text: str) -> str | None:
     return kind + m.group(2)
 
 
-def parse_vlan_list(toks: list[Tok], allow_all: bool = False) -> tuple[list[int] | str, None]:
+def parse_vlan_list(toks: list[Tok], allow_all: bool = False) -> tuple[list[int] | Literal["all"], None]:
     """``10 20 30 to 40`` -> sorted ids; ``all`` -> "all". Raises VrpError with the column."""
     if not toks:
         raise VrpError(ERR_INCOMPLETE, None)
@@ -214,7 +214,7 @@ class VrpCli:
         self.paging = paging
         self.page_lines = page_lines
         self.view = "user"
-        self.ctx: object = None  # vlan id or interface name
+        self.ctx: int | str | None = None  # vlan id or interface name
         self.closed = False
         self.vty_users = vty_users
         self._pending: list[str] = []       # paged lines not yet shown
@@ -329,7 +329,7 @@ class VrpCli:
     def _dispatch(self, toks: list[Tok], line: str) -> str | None:
         specs = [s for s in R.specs if self.view in s.views]
         # "undo" is a keyword like any other
-        candidates = [(s, []) for s in specs]
+        candidates: list[tuple[Spec, list[object]]] = [(s, []) for s in specs]
         i = 0
         pos = 0
         while True:
@@ -654,7 +654,7 @@ def _set_desc(cli: VrpCli, text: str | None) -> str:
                 cfg.vlans[ctx].description = text
     else:
         def op(cfg: SwitchConfig, strict: bool) -> None:
-            cli.port(cfg, ctx).description = text
+            cli.port(cfg, str(ctx)).description = text  # interface view: ctx is the name
     cli.apply(op)
     return ""
 
@@ -729,7 +729,7 @@ def _set_shutdown(cli: VrpCli, value: bool) -> str:
     ctx = cli.ctx
 
     def op(cfg: SwitchConfig, strict: bool) -> None:
-        cli.port(cfg, ctx).shutdown = value
+        cli.port(cfg, str(ctx)).shutdown = value  # interface view: ctx is the name
     cli.apply(op)
     return ""
 
@@ -738,7 +738,7 @@ def _port_op(cli: VrpCli, fn: Callable[[PortConfig, SwitchConfig, bool], None]) 
     ctx = cli.ctx
 
     def op(cfg: SwitchConfig, strict: bool) -> None:
-        fn(cli.cur_port(cfg, ctx), cfg, strict)
+        fn(cli.cur_port(cfg, str(ctx)), cfg, strict)  # interface view: ctx is the name
     cli.apply(op)
     return ""
 
@@ -865,8 +865,8 @@ def _undo_hybrid_pvid(cli: VrpCli, a: list) -> str:
     return _port_op(cli, fn)
 
 
-def _hybrid_list(cli: VrpCli, ids: object, tagged: bool, add: bool) -> str:
-    vids = set(range(1, 4095)) if ids == "all" else set(ids)  # type: ignore[arg-type]
+def _hybrid_list(cli: VrpCli, ids: list[int] | Literal["all"], tagged: bool, add: bool) -> str:
+    vids = set(range(1, 4095)) if ids == "all" else set(ids)
 
     def fn(p: PortConfig, cfg: SwitchConfig, strict: bool) -> None:
         if p.link_type != "hybrid":

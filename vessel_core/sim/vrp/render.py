@@ -213,7 +213,7 @@ def display_eth_trunk(sw: SwitchState, cfg: SwitchConfig, only: int | None = Non
 
 def mac_rows(sw: SwitchState, cfg: SwitchConfig) -> list[tuple[str, int, str, str]]:
     """(mac, vlan, learned-from, type) rows as the switch currently shows them."""
-    rows = []
+    rows: list[tuple[str, int, str, str]] = []
     for e in sw.mac_table:
         if e.interface not in cfg.interfaces or not port_up(sw, cfg, e.interface):
             continue
