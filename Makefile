@@ -36,7 +36,7 @@ lint: venv
 	$(VENV)/bin/ruff check tfprovider vessel_core tests bench release
 
 typecheck: venv
-	@echo "typecheck: mypy not yet enforced"
+	$(VENV)/bin/mypy
 
 demo: venv
 	bash scripts/demo.sh

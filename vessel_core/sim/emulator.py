@@ -290,7 +290,7 @@ def admin_routes(emu: Emulator) -> list[web.RouteDef]:
         emu.state.settle()
         return web.Response(text=emu.state.model_dump_json(), content_type="application/json")
 
-    def patcher(attr: str, model: type[BaseModel]):  # type: ignore[no-untyped-def]
+    def patcher(attr: str, model: type[BaseModel]):
         async def get(request: web.Request) -> web.StreamResponse:
             if not authorised(request):
                 return deny()

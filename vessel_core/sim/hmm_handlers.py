@@ -56,7 +56,7 @@ class _FieldError(Exception):
     pass
 
 
-def _guard(fn):  # type: ignore[no-untyped-def]
+def _guard(fn):
     """Turn bad parameters into ``retcode 4`` answers that name the field."""
     async def wrapper(call: Call) -> web.StreamResponse:
         try:
@@ -71,7 +71,7 @@ def _guard(fn):  # type: ignore[no-untyped-def]
     return wrapper
 
 
-def _page(call: Call, items: list) -> tuple[list, int]:  # type: ignore[type-arg]
+def _page(call: Call, items: list) -> tuple[list, int]:
     page = _int(call, "page", 1, lo=1)
     perpage = _int(call, "perpage", 10, lo=1, hi=1000)
     return items[(page - 1) * perpage: page * perpage], len(items)
@@ -300,7 +300,7 @@ async def user_add(call: Call) -> web.StreamResponse:
     used = {a.id for a in st.accounts}
     new_id = next(i for i in range(3, 100) if i not in used)
     st.accounts.append(Account(id=new_id, username=name, password=call.arg("userpasswd"),
-                               role=role))  # type: ignore[arg-type]
+                               role=role))
     call.emulator.changed()
     return xml_result(extra=[xml_el("id", new_id)])
 
@@ -391,7 +391,7 @@ async def net_setbmcipdata(call: Call) -> web.StreamResponse:
     st = call.emulator.state
     name = call.arg("bladename")
     ip = IpSettings(ip=call.arg("ip"), mask=call.arg("mask", "255.255.255.0"),
-                    gateway=call.arg("gateway"), mode=call.arg("mode", "static"))  # type: ignore[arg-type]
+                    gateway=call.arg("gateway"), mode=call.arg("mode", "static"))
     for field in ("ip", "mask", "gateway"):
         v = getattr(ip, field)
         if v and not re.match(r"^(\d{1,3})(\.\d{1,3}){3}$", v):
@@ -513,7 +513,7 @@ def _str_list(call: Call, name: str) -> list[str]:
     return [t for t in re.split(r"[,\s]+", call.arg(name)) if t]
 
 
-def _named(items: list, name: str):  # type: ignore[no-untyped-def]
+def _named(items: list, name: str):
     return next((p for p in items if p.name == name), None)
 
 
@@ -538,7 +538,7 @@ def _profile_name(call: Call) -> str:
     return name
 
 
-async def _upsert(call: Call, items: list, build, create: bool) -> web.StreamResponse:  # type: ignore[no-untyped-def]
+async def _upsert(call: Call, items: list, build, create: bool) -> web.StreamResponse:
     name = _profile_name(call)
     existing = _named(items, name)
     if create and existing is not None:
@@ -554,7 +554,7 @@ async def _upsert(call: Call, items: list, build, create: bool) -> web.StreamRes
     return xml_result()
 
 
-def _build_swprofile(call: Call):  # type: ignore[no-untyped-def]
+def _build_swprofile(call: Call):
     def build(name: str) -> EasyLinkSwitchProfile:
         switches = _str_list(call, "switches")
         for s in switches:
@@ -567,7 +567,7 @@ def _build_swprofile(call: Call):  # type: ignore[no-untyped-def]
     return build
 
 
-def _build_nicprofile(call: Call):  # type: ignore[no-untyped-def]
+def _build_nicprofile(call: Call):
     def build(name: str) -> EasyLinkNicProfile:
         native = call.arg("nativevlan")
         return EasyLinkNicProfile(name=name, vlans=_int_list(call, "vlans", 1, 4094),
@@ -605,7 +605,7 @@ async def easylink_mod_nic(call: Call) -> web.StreamResponse:
     return await _upsert(call, call.emulator.state.easylink_nic_profiles, _build_nicprofile(call), False)
 
 
-async def _delete_named(call: Call, items: list) -> web.StreamResponse:  # type: ignore[type-arg]
+async def _delete_named(call: Call, items: list) -> web.StreamResponse:
     p = _named(items, call.arg("name"))
     if p is None:
         return _bad(f"The profile {call.arg('name')} does not exist.", 5)
@@ -628,7 +628,7 @@ async def easylink_del_nic(call: Call) -> web.StreamResponse:
 
 # ============================================================================ stateless computing
 
-def _build_compute_profile(call: Call):  # type: ignore[no-untyped-def]
+def _build_compute_profile(call: Call):
     def build(name: str) -> StatelessProfile:
         nics = []
         for tok in filter(None, call.arg("nics").split(";")):
@@ -1015,7 +1015,7 @@ async def upgrade_upload(call: Call) -> web.StreamResponse:
     if any(not t.applied for t in call.emulator.state.upgrade.targets):
         return _bad("An upgrade is in progress.", 12)
     call.emulator.state.upgrade.uploaded = UploadedImage(
-        filename=filename, size=size, kind=kind, sha256=digest.hexdigest())  # type: ignore[arg-type]
+        filename=filename, size=size, kind=kind, sha256=digest.hexdigest())
     call.emulator.state.upgrade.targets = []
     call.emulator.changed()
     return xml_result()
@@ -1067,7 +1067,7 @@ async def upgrade_update(call: Call) -> web.StreamResponse:
     now = time.time()
     version = image_version(up.uploaded.filename)
     up.targets = [UpgradeTarget(name=n, started=now, duration_s=duration,
-                                outcome="ok" if outcome == "slow" else outcome,  # type: ignore[arg-type]
+                                outcome="ok" if outcome == "slow" else outcome,
                                 new_version=version) for n in names]
     call.emulator.changed()
     return xml_result()

@@ -173,7 +173,7 @@ def build_app_routes(emulator: "Emulator", sessions: RfSessions) -> list[web.Rou
                                         "Manager Collection",
                                         ["/redfish/v1/Managers/HMM1", "/redfish/v1/Managers/HMM2"]))
 
-    def mm_of(request: web.Request):  # type: ignore[no-untyped-def]
+    def mm_of(request: web.Request):
         mid = request.match_info["mid"]
         if mid not in ("HMM1", "HMM2"):
             raise web.HTTPNotFound()

@@ -216,7 +216,7 @@ class IbmcService:
                  version: str = "") -> RedfishTask:
         st = self.emu.state
         t = RedfishTask(id=st.next_task_id, name=name, owner=self.rid, started=time.time(),
-                        duration_s=duration, outcome=outcome, kind=kind,  # type: ignore[arg-type]
+                        duration_s=duration, outcome=outcome, kind=kind,
                         target=target, new_version=version)
         st.next_task_id += 1
         st.tasks.append(t)

@@ -42,7 +42,7 @@ async def start_emulator(tmp_path: str | Path, profile: str = "legacy", vrp: Any
     if isinstance(faults, dict):
         faults = Faults.model_validate(faults)
     emu = Emulator(Path(tmp_path) / "sim",
-                   EmulatorOptions(profile=profile, vrp=vrp, seed=seed, **options),  # type: ignore[arg-type]
+                   EmulatorOptions(profile=profile, vrp=vrp, seed=seed, **options),
                    faults=faults, timing=timing or Timing.fast())
     await emu.start()
     try:
@@ -107,8 +107,8 @@ def client_for(emu: Emulator, **kwargs: Any) -> httpx.AsyncClient:
 
 
 @pytest.fixture
-def sim(tmp_path: Path):  # type: ignore[no-untyped-def]
+def sim(tmp_path: Path):
     """Factory fixture: ``async with sim(profile="modern") as emu: ...``."""
-    def factory(**kw: Any):  # type: ignore[no-untyped-def]
+    def factory(**kw: Any):
         return start_emulator(tmp_path, **kw)
     return factory

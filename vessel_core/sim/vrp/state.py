@@ -268,7 +268,7 @@ class SwitchState(BaseModel):
         )
         return cls(
             slot=slot,
-            flavour=flavour,  # type: ignore[arg-type]
+            flavour=flavour,
             running=cfg,
             saved=cfg.model_copy(deep=True),
             link_up=link,
