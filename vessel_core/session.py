@@ -76,7 +76,7 @@ class Session:
         self._switches: SwitchOps | None = None
         self._ca_file: str | None = None
         self._closed = False
-        self._claims: dict[tuple[str, str], int] = {}
+        self._claims: dict[tuple[str, str], list[str]] = {}
 
     @classmethod
     def open(cls, settings: SessionSettings) -> "Session":
@@ -94,12 +94,13 @@ class Session:
         """A new (unopened) session with some settings changed."""
         return Session(replace(self.settings, **changes))
 
-    def claim(self, kind: str, key: str) -> int:
-        """Count one more claim on the object ``(kind, key)`` and return how many there are:
-        a front end that plans every object of a run through one session (a Terraform plan)
-        refuses the second claim before anything changes."""
-        n = self._claims[(kind, key)] = self._claims.get((kind, key), 0) + 1
-        return n
+    def claim(self, kind: str, key: str, who: str = "") -> list[str]:
+        """Record that ``who`` means to manage the object ``(kind, key)`` and return every
+        claimant so far (``who`` last): a front end that plans every object of a run through one
+        session (a Terraform plan) refuses a second claim before anything changes."""
+        claimants = self._claims.setdefault((kind, key), [])
+        claimants.append(who)
+        return list(claimants)
 
     # ------------------------------------------------------------------ parts
     @property

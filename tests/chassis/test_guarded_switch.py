@@ -36,3 +36,30 @@ async def test_guarded_changes_snapshot_commit_and_audit(emu, ch, slot, tmp_path
     # the facade's read cache must not serve the pre-change view afterwards
     ch.switch.invalidate(slot)
     assert set(vids) <= {v.vid for v in await ch.switch.vlans(slot)}
+
+
+async def test_create_refuses_an_existing_vlan_unless_an_interrupted_run_made_it(emu, ch, tmp_path):
+    """A create never adopts someone else's VLAN; but one that a killed run committed (its intent
+    is on disk, its audit record is not) is completed and recorded, not taken for a no-op."""
+    from vessel_core.errors import ConflictError
+
+    slot, label = 3, "3X"
+    await ch.switch.configure(slot, ["vlan 881", "name theirs", "quit", "vlan 882", "name ours", "quit"])
+    guard = Guard(SnapshotStore(tmp_path / "snaps"), AuditLog(tmp_path / "audit.jsonl"),
+                  {"os_user": "test", "host": "ci", "provider_alias": "sdk"}, verify_deadline=20)
+    guard.intend(f"{label}/vlan 882", "vlan.create")      # the run that made 882 was killed here
+    ops = ch.switch.guarded(guard)
+    sw = ops.switch(label)
+    try:
+        theirs, ours = await asyncio.gather(
+            sw.apply(Change("vlan", 881, VlanState(vid=881, name="theirs")), "vlan.create"),
+            sw.apply(Change("vlan", 882, VlanState(vid=882, name="ours")), "vlan.create"),
+            return_exceptions=True)
+    finally:
+        await ops.close()
+    assert isinstance(theirs, ConflictError) and theirs.field == "vlan_id" and "import" in (theirs.hint or "")
+    assert not isinstance(ours, BaseException) and ours.outcome == "success"
+    (rec,) = guard.audit_log.read()
+    assert (rec["target"]["id"], rec["op"], rec["outcome"]) == (f"{label}/vlan 882", "vlan.create", "success")
+    assert "interrupted" in rec["evidence"]["note"]
+    assert guard.intended(f"{label}/vlan 882") is None    # recorded: the intent is gone

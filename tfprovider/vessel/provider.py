@@ -24,7 +24,7 @@ from tfprovider.framework import (
     Schema,
     conflicts_with,
     duration,
-    in_range,
+    int_range,
     parse_duration,
     regex,
 )
@@ -86,7 +86,7 @@ SCHEMA = Schema(
             description=f'Time limit for one request to the chassis (default "{DEFAULT_REQUEST_TIMEOUT}"). Env: `VESSEL_REQUEST_TIMEOUT`.',
         ),
         "ssh_port": Attribute(
-            cty.Number, optional=True, validators=[in_range(1, 65535)],
+            cty.Number, optional=True, validators=[int_range(1, 65535)],
             description="TCP port of the HMM's SSH service (default 22); switch CLIs are reached through it. Env: `VESSEL_SSH_PORT`.",
         ),
         "switch_username": Attribute(

@@ -30,10 +30,14 @@ restore failed: the change may be live). Audit records are written off the event
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import json
 import logging
+import os
 import time
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, AsyncIterator, Mapping, Protocol, runtime_checkable
 
 from vessel_core.errors import ChangeError, VesselError
@@ -131,6 +135,37 @@ class Guard:
                     actor=self.actor)
                 log.info("snapshot %s taken for %s %s", snap.id, scope.kind, scope.target)
             return snap
+
+    # ------------------------------------------------------------------ intents
+    def _intent_path(self, target_id: str) -> Path:
+        log_path = Path(self.audit_log.path)
+        name = hashlib.sha256(target_id.encode()).hexdigest()[:32] + ".json"
+        return log_path.parent / (log_path.name + ".intents") / name
+
+    def intend(self, target_id: str, op: str) -> None:
+        """Note, before a mutation is sent, that ``op`` on ``target_id`` is under way. The note
+        outlives a killed process: the next run finds it (:meth:`intended`) and knows an object it
+        meets was made by the interrupted run, not by someone else."""
+        path = self._intent_path(target_id)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps({"target": target_id, "op": op, "actor": self.actor,
+                                   "at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}))
+        os.replace(tmp, path)
+
+    def intended(self, target_id: str) -> dict[str, Any] | None:
+        """The unfinished intent on ``target_id`` (None when there is none)."""
+        try:
+            return json.loads(self._intent_path(target_id).read_text())
+        except (OSError, ValueError):
+            return None
+
+    def fulfilled(self, target_id: str) -> None:
+        """The mutation on ``target_id`` is recorded in the audit log: forget its intent."""
+        try:
+            self._intent_path(target_id).unlink()
+        except OSError:
+            pass
 
     def snapshot_for(self, scope: Scope) -> "Snapshot | None":
         return self._taken.get((scope.kind, scope.target))

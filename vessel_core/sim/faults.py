@@ -24,6 +24,12 @@ class Faults(BaseModel):
                                  description="Share of HTTP requests answered 503 (seeded RNG).")
     ssh_drop_after_commands: int | None = Field(
         default=None, ge=1, description="The SSH server closes a session after this many commands.")
+    ssh_drop_after_command: str | None = Field(
+        None, description="A regular expression: right after a switch CLI command matching it has run "
+                          "(e.g. '^commit$', '^save'), the SSH connection is cut, so the command takes "
+                          "effect and its answer never arrives. Fires ssh_drop_times times.")
+    ssh_drop_times: int = Field(1, ge=0, description="How many more drops ssh_drop_after_command makes "
+                                                     "(decremented by each one).")
     refuse_logins: bool = Field(default=False, description="Every new web or Redfish login is refused "
                                                    "as if all session slots were taken.")
     mgmt_loss_after_commit_s: dict[str, float] = Field(

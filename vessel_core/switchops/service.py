@@ -45,7 +45,7 @@ from typing import TYPE_CHECKING, Any, Awaitable, Callable, Mapping
 
 from vessel_core.drivers.ssh.session import CliCommandError
 from vessel_core.drivers.vrp.cli import VrpCli
-from vessel_core.errors import ChangeError, TransientError, VesselError
+from vessel_core.errors import ChangeError, ConflictError, TransientError, VesselError
 from vessel_core.switchops.model import SwitchView, parse_view, switch_slot
 from vessel_core.switchops.plan import Change, object_of, plan_lines, restore_changes, satisfied
 
@@ -57,6 +57,8 @@ log = logging.getLogger("vessel.switchops")
 
 Connect = Callable[[int], VrpCli]
 CONFIG_FILE = "running-config.cfg"
+#: how often what a dropped session did not deliver is sent again, while each round makes progress
+MAX_RESENDS = 5
 
 
 class SwitchChangeError(ChangeError):
@@ -93,6 +95,7 @@ class Switch:
         self._pending: list[_Pending] = []
         self._flusher: asyncio.Task | None = None
         self._write_lock = asyncio.Lock()
+        self._beat = ""  # the configuration text the last heartbeat read
         self.commits = 0  # configuration sessions committed (one per batch, plus resends)
         self.batches: list[int] = []  # size of each batch run
 
@@ -194,11 +197,25 @@ class Switch:
                 if not isinstance(exc, Exception):
                     raise
 
+    def _tid(self, p: _Pending) -> str:
+        return f"{self.label}/{p.change.target}"
+
+    def _refuse_existing(self, p: _Pending) -> None:
+        key_field = {"vlan": "vlan_id", "lag": "lag_id"}.get(p.change.kind)
+        err = ConflictError(
+            f"{p.change.target} already exists on switch {self.label} and was not created by this "
+            "configuration; creating it would take it over", target=self.label, operation=p.op,
+            field=key_field, hint=f"to manage it, import it (import ID {self.label}/{p.change.key}) instead of "
+                                  "creating it; or choose another id")
+        if not p.future.done():
+            p.future.set_exception(err)
+
     async def _settle(self, p: _Pending, *, outcome: str, snapshot_id: str | None, before: Any, after: Any,
                       evidence: dict | None = None, error: Exception | None = None) -> None:
         await asyncio.shield(self.guard.audit(
             self, p.op, outcome, started=p.started, snapshot_id=snapshot_id, before=before, after=after,
-            evidence=evidence, target_id=f"{self.label}/{p.change.target}"))
+            evidence=evidence, target_id=self._tid(p)))
+        self.guard.fulfilled(self._tid(p))
         if p.future.done():
             return
         if error is not None:
@@ -220,14 +237,27 @@ class Switch:
         snap = await self.guard.snapshot(self, {CONFIG_FILE: before.text})
         todo = []
         for p in batch:
+            obj = object_of(before, p.change.kind, p.change.key)
+            interrupted = None
+            if p.op.endswith(".create") and p.change.kind != "port" and obj is not None:
+                interrupted = self.guard.intended(self._tid(p))
+                if interrupted is None:  # someone else's object: never adopt it silently
+                    self._refuse_existing(p)
+                    continue
             if satisfied(before, p.change):
-                obj = object_of(before, p.change.kind, p.change.key)
-                await self._settle(p, outcome="no-op", snapshot_id=snap.id, before=obj, after=obj)
+                if interrupted is not None:  # made by a run killed before it could record it
+                    await self._settle(p, outcome="success", snapshot_id=snap.id, before=None, after=obj,
+                                       evidence={"note": "completed a create interrupted at "
+                                                         f"{interrupted.get('at')}: the object was on the switch"})
+                else:
+                    await self._settle(p, outcome="no-op", snapshot_id=snap.id, before=obj, after=obj)
             else:
                 todo.append(p)
         if not todo:
             self._remember(before)
             return
+        for p in todo:  # survives a killed process: the next run knows these objects are ours
+            self.guard.intend(self._tid(p), p.op)
         lines, _expected = plan_lines(before, [p.change for p in todo])
         notes: list[str] = []
         try:
@@ -246,11 +276,18 @@ class Switch:
             notes.append(f"session dropped during the change ({exc}); the switch was re-read")
         self.invalidate()
         ok, detail, after = await self._heartbeat_view()
-        if ok and notes:
-            assert after is not None
+        rounds = 0
+        while ok and notes and after is not None and rounds < MAX_RESENDS:
             missing = [p for p in todo if not satisfied(after, p.change)]
-            if missing:
-                ok, detail, after = await self._resend(missing, after, notes)
+            if not missing:
+                break
+            rounds += 1
+            ok, detail, after_resend = await self._resend(missing, after, notes)
+            if after_resend is not None and \
+                    len([p for p in todo if not satisfied(after_resend, p.change)]) >= len(missing):
+                after = after_resend
+                break  # no progress: report what the switch holds
+            after = after_resend
         if not ok or after is None:
             await self._rollback(todo, before, snap.id, detail, notes)
             return

@@ -163,11 +163,11 @@ class SettingResource(Resource):
     async def modify_plan(self, req: Any, resp: Any) -> None:
         if self.provider_data is None:
             return
-        owner = session_of(self.provider_data).claim(self.type_name, self.id_value)
-        if owner > 1:
+        owners = session_of(self.provider_data).claim(self.type_name, self.id_value)
+        if len(owners) > 1:
             resp.diagnostics.add_error(
                 "Setting Managed Twice",
-                f"{self.type_name} is a singleton of the chassis, and {owner} resources of this "
+                f"{self.type_name} is a singleton of the chassis, and {len(owners)} resources of this "
                 "configuration manage it; they would overwrite each other on every apply. Keep one.")
 
     async def _put(self, req: Any, resp: Any, what: str) -> None:

@@ -10,11 +10,24 @@ from typing import Any
 
 from tfprovider import cty
 from tfprovider.cty import AttributePath
-from tfprovider.framework import Attribute, Diagnostics, Resource, int_range, one_of, regex, requires_replace, use_state_for_unknown
+from tfprovider.framework import (
+    Attribute,
+    Diagnostics,
+    Request,
+    Resource,
+    Response,
+    int_range,
+    one_of,
+    regex,
+    requires_replace,
+    use_state_for_unknown,
+)
 from tfprovider.vessel.resources._base import diagnose, partial_state, session_of
 from vessel_core.chassis.switching import DEFAULT_PORT, LINK_TYPES, PORT_RE, PortState
 
 SWITCH_RE = r"[1-4][EX]"
+#: the attributes whose change replaces a switch resource (requires_replace on each)
+REPLACING = ("switch", "vlan_id", "lag_id", "port")
 #: a VLAN id attribute's validators: whole numbers 1-4094 (``vlan_id = 30.5`` is refused)
 VLAN_ID: dict[str, Any] = dict(validators=[int_range(1, 4094)])
 
@@ -114,10 +127,41 @@ def report_failure(resp: Any, summary: str, exc: Exception, base: dict, values: 
 
 
 class SwitchResource(Resource):
-    """Base of the switch resources: the process's SwitchOps handle of the object's switch."""
+    """Base of the switch resources: the session's SwitchOps handle of the object's switch, and
+    the plan-time refusal of two resources claiming one switch object."""
 
     def _switch(self, obj: dict):  # noqa: ANN202
         return switch_ops(self.provider_data).switch(obj["switch"])
+
+    def claims(self, plan: dict) -> list[tuple[str, Any, str]]:
+        """(object kind, key, attribute) of every switch object this planned resource manages."""
+        return []
+
+    def describe(self, plan: dict) -> str:
+        """How a diagnostic names this resource (Terraform does not tell providers addresses)."""
+        return self.type_name
+
+    async def check_plan(self, req: Request, resp: Response) -> None:
+        """Resource-specific plan checks against the switch."""
+
+    async def modify_plan(self, req: Request, resp: Response) -> None:
+        plan = resp.state
+        if self.provider_data is None or not cty.is_known(plan.get("switch")):
+            return
+        session = session_of(self.provider_data)
+        # a replacement is planned twice (Terraform plans the new object again as a create):
+        # its claims count on the create pass only
+        prior = req.state
+        replaced = prior is not None and any(prior.get(k) != plan.get(k) for k in REPLACING)
+        for kind, key, attr in ([] if replaced else self.claims(plan)):
+            owners = session.claim(f"switch.{kind}", f"{plan['switch']}/{key}", self.describe(plan))
+            if len(owners) > 1:
+                resp.diagnostics.add_attribute_error(
+                    AttributePath().attr(attr), "Switch Object Managed Twice",
+                    f"{kind} {key} on switch {plan['switch']} is claimed by {len(owners)} resources of this "
+                    f"configuration: {'; '.join(owners)}. They would undo each other on every apply: keep one.")
+        if not resp.diagnostics.has_error():
+            await self.check_plan(req, resp)
 
 
 class L2Resource(SwitchResource):

@@ -25,7 +25,6 @@ import base64
 import hashlib
 import os
 import tempfile
-from decimal import Decimal
 from typing import Any
 
 from tfprovider import cty
@@ -37,7 +36,7 @@ from tfprovider.framework import (
     Response,
     Schema,
     custom,
-    in_range,
+    int_range,
     one_of,
     parse_duration,
 )
@@ -58,14 +57,6 @@ ENCODING_HINTS = ("auto", "oldrle", "tiled")
 MAX_SLOT = 16
 
 
-def _whole_number(value: Any) -> str | None:
-    if isinstance(value, bool) or not isinstance(value, (int, Decimal, float)):
-        return None
-    if value != int(value):
-        return f"must be a whole number, got: {value}"
-    return None
-
-
 def _positive_duration(value: Any) -> str | None:
     try:
         seconds = parse_duration(value)
@@ -80,7 +71,7 @@ SCHEMA = Schema(
     {
         "slot": Attribute(
             cty.Number, required=True,
-            validators=[in_range(1, MAX_SLOT), custom(_whole_number, "a whole number")],
+            validators=[int_range(1, MAX_SLOT)],
             description=f"Blade slot whose console to capture (1..{MAX_SLOT}).",
         ),
         "encoding_hint": Attribute(

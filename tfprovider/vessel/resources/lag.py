@@ -1,6 +1,8 @@
 """``vessel_lag``: an Eth-Trunk (link aggregation group) on a CX310 switch module."""
 from __future__ import annotations
 
+from typing import Any
+
 from tfprovider import cty
 from tfprovider.cty import AttributePath
 from tfprovider.framework import (
@@ -9,7 +11,7 @@ from tfprovider.framework import (
     Response,
     Schema,
     composite_id,
-    in_range,
+    int_range,
     one_of,
     requires_replace,
 )
@@ -42,7 +44,7 @@ class Lag(L2Resource):
             "id": id_attr(),
             "switch": switch_attr(),
             "lag_id": Attribute(cty.Number, required=True, plan_modifiers=[requires_replace()],
-                                validators=[in_range(0, 127)],
+                                validators=[int_range(0, 127)],
                                 description="Eth-Trunk number, 0-127 (`interface Eth-Trunk <lag_id>`)."),
             "mode": Attribute(cty.String, optional=True, computed=True, default="manual",
                               validators=[one_of(*LAG_MODES)],
@@ -59,7 +61,18 @@ class Lag(L2Resource):
 
 
 
-    async def modify_plan(self, req: Request, resp: Response) -> None:
+    def claims(self, plan: dict) -> list[tuple[str, Any, str]]:
+        out: list[tuple[str, Any, str]] = []
+        if cty.is_known(plan.get("lag_id")):
+            out.append(("Eth-Trunk", int(plan["lag_id"]), "lag_id"))
+        if cty.is_wholly_known(plan.get("members")):
+            out += [("port", m, "members") for m in sorted(plan.get("members") or [])]
+        return out
+
+    def describe(self, plan: dict) -> str:
+        return f"vessel_lag (lag_id = {plan.get('lag_id')})"
+
+    async def check_plan(self, req: Request, resp: Response) -> None:
         plan = resp.state
         if self.provider_data is None or not all(cty.is_wholly_known(plan.get(k)) for k in ("switch", "lag_id", "members")):
             return

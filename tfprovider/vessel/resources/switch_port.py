@@ -1,6 +1,8 @@
 """``vessel_switch_port``: layer-2 settings of one physical CX310 port."""
 from __future__ import annotations
 
+from typing import Any
+
 from tfprovider import cty
 from tfprovider.cty import AttributePath
 from tfprovider.framework import Attribute, Request, Response, Schema, regex, requires_replace
@@ -39,7 +41,13 @@ class SwitchPort(L2Resource):
 
 
 
-    async def modify_plan(self, req: Request, resp: Response) -> None:
+    def claims(self, plan: dict) -> list[tuple[str, Any, str]]:
+        return [("port", plan["port"], "port")] if cty.is_known(plan.get("port")) else []
+
+    def describe(self, plan: dict) -> str:
+        return f'vessel_switch_port (port = "{plan.get("port")}")'
+
+    async def check_plan(self, req: Request, resp: Response) -> None:
         plan = resp.state
         if self.provider_data is None or not cty.is_known(plan.get("switch")) or not cty.is_known(plan.get("port")):
             return

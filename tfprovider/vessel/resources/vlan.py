@@ -1,6 +1,8 @@
 """``vessel_vlan``: one VLAN on a CX310 switch module."""
 from __future__ import annotations
 
+from typing import Any
+
 from tfprovider import cty
 from tfprovider.framework import Attribute, Request, Response, Schema, composite_id, length, requires_replace
 from tfprovider.vessel.resources._switch import (
@@ -31,6 +33,14 @@ class Vlan(SwitchResource):
         description="A VLAN on a CX310 switch module (snapshot, watchdog and audit on every change).",
     )
     import_id = composite_id("switch", "vlan_id")
+
+    def claims(self, plan: dict) -> list[tuple[str, Any, str]]:
+        return [("vlan", int(plan["vlan_id"]), "vlan_id")] if cty.is_known(plan.get("vlan_id")) else []
+
+    def describe(self, plan: dict) -> str:
+        name = plan.get("name")
+        return f'vessel_vlan (vlan_id = {plan.get("vlan_id")}' + (f', name = "{name}")' if cty.is_known(name) and name
+                                                                 else ")")
 
 
     async def _put(self, req: Request, resp: Response, op: str) -> None:

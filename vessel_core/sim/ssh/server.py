@@ -239,11 +239,17 @@ class _Term:
                 self.editor.set_line_mode(True)
         return ch or None
 
-    async def command_done(self) -> None:
+    async def command_done(self, line: str = "") -> None:
         """Count one command; apply the latency and drop faults."""
         self.commands += 1
         limit = _fault(self.emulator, "ssh_drop_after_commands", None)
         if limit and self.commands >= limit:
+            self.conn.abort()
+            raise _Dropped()
+        pattern = _fault(self.emulator, "ssh_drop_after_command", None)
+        faults = _faults(self.emulator)
+        if pattern and faults is not None and faults.ssh_drop_times > 0 and re.search(pattern, line.strip()):
+            faults.ssh_drop_times -= 1
             self.conn.abort()
             raise _Dropped()
 
@@ -261,22 +267,27 @@ async def run_vrp(term: _Term, emulator: Any, slot: int, banner: bool = True) ->
     cli = VrpCli(sw, on_change=switch_on_change(emulator, slot))
     if banner:
         term.write(cli.login_banner().lstrip("\n"))
-    while not cli.closed:
-        if not cli.awaiting_answer:
-            term.write(cli.prompt)
-        line = await term.readline()
-        if line is None:
-            return
-        await term.latency()
-        out = cli.feed(line)
-        term.write(out)
-        while cli.awaiting_key:
-            key = await term.readkey()
-            if key is None:
+    try:
+        while not cli.closed:
+            if not cli.awaiting_answer:
+                term.write(cli.prompt)
+            line = await term.readline()
+            if line is None:
                 return
-            term.write(cli.feed_key(key))
-        if not cli.awaiting_answer:
-            await term.command_done()
+            await term.latency()
+            out = cli.feed(line)
+            term.write(out)
+            while cli.awaiting_key:
+                key = await term.readkey()
+                if key is None:
+                    return
+                term.write(cli.feed_key(key))
+            if not cli.awaiting_answer:
+                await term.command_done(line)
+    finally:
+        # a session that ends without commit (quit, dropped) leaves no candidate behind
+        if sw.candidate is not None and sw.candidate is cli.candidate:
+            sw.candidate = None
 
 
 async def run_vrp_exec(term: _Term, emulator: Any, slot: int, command: str) -> None:
