@@ -34,14 +34,15 @@ from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from vessel_core.sim import (
-    hmm_handlers,  # noqa: F401  (registers the dispatcher verbs)
+    hmm,  # noqa: F401  (registers the dispatcher verbs)
     hmm_web,
-    redfish_hmm,
     tls,
 )
 from vessel_core.sim.faults import FaultDice, Faults
+from vessel_core.sim.hmm.upgrade import MAX_UPLOAD
 from vessel_core.sim.httpcommon import fault_middleware
 from vessel_core.sim.redfish_common import RfSessions, auth_middleware, error_middleware
+from vessel_core.sim.redfish_hmm import HmmService
 from vessel_core.sim.redfish_ibmc import IbmcService
 from vessel_core.sim.state import (
     DEFAULT_PASSWORD,
@@ -149,9 +150,9 @@ class Emulator:
             auth_middleware(self.hmm_redfish_sessions,
                             lambda u, p: self.check_hmm_password(u, p, "REDFISH"),
                             lambda: self.faults.session_idle_timeout_s)],
-            client_max_size=hmm_handlers.MAX_UPLOAD)
+            client_max_size=MAX_UPLOAD)
         app.add_routes(hmm_web.routes(self))
-        app.add_routes(redfish_hmm.build_app_routes(self, self.hmm_redfish_sessions))
+        app.add_routes(HmmService(self, self.hmm_redfish_sessions).routes())
         app.add_routes(admin_routes(self))
         kvm = _optional("vessel_core.sim.kvm")
         if kvm is not None and hasattr(kvm, "register_web_routes"):
@@ -170,7 +171,7 @@ class Emulator:
             error_middleware, fault_middleware(self), bricked,
             auth_middleware(svc.sessions, svc.check_password,
                             lambda: self.faults.session_idle_timeout_s)],
-            client_max_size=hmm_handlers.MAX_UPLOAD)
+            client_max_size=MAX_UPLOAD)
         app.add_routes(svc.routes())
         return app
 

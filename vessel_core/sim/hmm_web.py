@@ -2,7 +2,7 @@
 
 Every call is ``POST /<name>handler.php`` with a form body whose ``actiontype`` picks the
 verb. This module does the transport part (cookies, CSRF header, Referer, expiry) and hands
-the parsed form to the verb registered in :mod:`vessel_core.sim.hmm_handlers`.
+the parsed form to the verb registered in :mod:`vessel_core.sim.hmm` (one module per menu).
 
 Rules enforced after login (all calls except ``loginhandler.php``):
 
@@ -14,14 +14,15 @@ Rules enforced after login (all calls except ``loginhandler.php``):
 """
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Awaitable, Callable
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from aiohttp import web
 
 from vessel_core.sim import websession as ws
+
+# importing the package registers every menu's verbs in VERBS
+from vessel_core.sim.hmm._common import VERBS, Call
 from vessel_core.sim.httpcommon import xml_el, xml_result
 
 if TYPE_CHECKING:
@@ -29,34 +30,6 @@ if TYPE_CHECKING:
 
 COOKIE = "SESSID"
 CSRF_HEADER = "Custom-Token"
-
-
-@dataclass
-class Call:
-    """One authenticated dispatcher call."""
-    emulator: "Emulator"
-    request: web.Request
-    form: dict[str, str]
-    user: str
-    session: ws.WebSession
-
-    def arg(self, name: str, default: str = "") -> str:
-        return self.form.get(name, default)
-
-    def referer_path(self) -> str:
-        return urlsplit(self.request.headers.get("Referer", "")).path
-
-
-Verb = Callable[[Call], Awaitable[web.StreamResponse]]
-VERBS: dict[tuple[str, str], Verb] = {}
-
-
-def verb(handler: str, actiontype: str) -> Callable[[Verb], Verb]:
-    """Register ``async def f(call)`` as ``POST /<handler>.php actiontype=<actiontype>``."""
-    def deco(fn: Verb) -> Verb:
-        VERBS[(handler, actiontype)] = fn
-        return fn
-    return deco
 
 
 def _set_cookie(resp: web.StreamResponse, sessid: str) -> None:
@@ -163,6 +136,3 @@ def _login(emulator: "Emulator", request: web.Request, form: dict[str, str]) -> 
     _set_cookie(resp, s.sessid)
     return resp
 
-
-SLOT_RE = re.compile(r"^Slot(\d+)$")
-SWI_RE = re.compile(r"^Swi(\d)$")

@@ -27,6 +27,7 @@ from vessel_core.sim.redfish_common import (
 
 if TYPE_CHECKING:
     from vessel_core.sim.emulator import Emulator
+    from vessel_core.sim.state import ChassisState
 
 HMM_BLADE_IDS = 24
 NAMESPACES = [
@@ -46,58 +47,104 @@ def _status(present: bool, health: str = "OK") -> dict[str, str]:
     return {"State": "Enabled", "Health": health} if present else {"State": "Absent"}
 
 
-def build_app_routes(emulator: "Emulator", sessions: RfSessions) -> list[web.RouteDef]:
-    st = lambda: emulator.state  # noqa: E731
-    reg_ref, reg_routes = registries(["Base", "HMM", "HMMEvents"])
+class HmmService:
+    """Routes and resource bodies of the MM910's Redfish service (one per emulator)."""
 
-    def root() -> dict[str, Any]:
+    def __init__(self, emulator: "Emulator", sessions: RfSessions) -> None:
+        self.emu = emulator
+        self.sessions = sessions
+        self.reg_ref, self.reg_routes = registries(["Base", "HMM", "HMMEvents"])
+
+    # ------------------------------------------------------------------ helpers
+    @property
+    def st(self) -> ChassisState:
+        return self.emu.state
+
+    def check_password(self, user: str, pw: str) -> bool:
+        return self.emu.check_hmm_password(user, pw, "REDFISH")
+
+    def routes(self) -> list[web.RouteDef]:
+        r = [
+            web.get("/redfish/v1/Systems", self.systems),
+            web.route("*", "/redfish/v1/Systems/{sid}", self.system_one),
+            web.route("*", "/redfish/v1/Systems/{sid}/{rest:.*}", self.forbidden),
+            web.get("/redfish/v1/Chassis", self.chassis_coll),
+            web.get("/redfish/v1/Chassis/{cid}", self.chassis_one),
+            web.get("/redfish/v1/Chassis/{cid}/Power", self.chassis_power),
+            web.get("/redfish/v1/Chassis/{cid}/Thermal", self.chassis_thermal),
+            web.get("/redfish/v1/Managers", self.managers),
+            web.get("/redfish/v1/Managers/{mid}", self.manager_one),
+            web.get("/redfish/v1/Managers/{mid}/EthernetInterfaces", self.manager_eths),
+            web.get("/redfish/v1/Managers/{mid}/EthernetInterfaces/{eid}", self.manager_eth),
+            web.get("/redfish/v1/Managers/{mid}/SerialInterfaces", self.manager_serials),
+            web.get("/redfish/v1/Managers/{mid}/LogServices", self.manager_logs),
+            web.get("/redfish/v1/Managers/{mid}/NetworkProtocol", self.manager_proto),
+            web.get("/redfish/v1/AccountService", self.account_service),
+            web.get("/redfish/v1/AccountService/Accounts", self.accounts),
+            web.get("/redfish/v1/AccountService/Accounts/{aid}", self.account_one),
+            web.get("/redfish/v1/EventService", self.event_service),
+            web.get("/redfish/v1/EventService/Subscriptions", self.subscriptions),
+            web.get("/redfish/v1/TaskService", self.task_service),
+            web.get("/redfish/v1/TaskService/Tasks", self.tasks),
+            web.get("/redfish/v1/UpdateService", self.update_service),
+            web.get("/redfish/v1/UpdateService/FirmwareInventory", self.fw_inventory),
+            web.get("/redfish/v1/UpdateService/FirmwareInventory/{fid}", self.fw_one),
+        ]
+        r += self.reg_routes
+        r += common_routes(self.root, NAMESPACES)
+        r += session_routes(self.sessions, self.check_password, lambda: self.emu.faults.refuse_logins,
+                            lambda: self.emu.faults.session_idle_timeout_s)
+        return r
+
+    # ------------------------------------------------------------------ resources
+    def root(self) -> dict[str, Any]:
         return {
             "@odata.id": "/redfish/v1/", "@odata.type": "#ServiceRoot.v1_1_0.ServiceRoot",
             "Id": "RootService", "Name": "Root Service", "RedfishVersion": "1.0.2",
-            "UUID": _mm_uuid(emulator),
+            "UUID": _mm_uuid(self.emu),
             "Systems": ref("/redfish/v1/Systems"), "Chassis": ref("/redfish/v1/Chassis"),
             "Managers": ref("/redfish/v1/Managers"), "Tasks": ref("/redfish/v1/TaskService"),
             "SessionService": ref("/redfish/v1/SessionService"),
             "AccountService": ref("/redfish/v1/AccountService"),
             "EventService": ref("/redfish/v1/EventService"),
             "UpdateService": ref("/redfish/v1/UpdateService"),
-            "Registries": reg_ref(),
+            "Registries": self.reg_ref(),
             "Links": {"Sessions": ref("/redfish/v1/SessionService/Sessions")},
         }
 
-    async def systems(request: web.Request) -> web.StreamResponse:
+    async def systems(self, request: web.Request) -> web.StreamResponse:
         return json_response(collection("/redfish/v1/Systems",
                                         "ComputerSystemCollection.ComputerSystemCollection",
                                         "Computer System Collection", []))
 
-    async def forbidden(request: web.Request) -> web.StreamResponse:
+    async def forbidden(self, request: web.Request) -> web.StreamResponse:
         raise RedfishError(403, "Base.1.0.InsufficientPrivilege",
                            "There are insufficient privileges for the account or credentials "
                            "associated with the current session to perform the requested operation.")
 
-    async def system_one(request: web.Request) -> web.StreamResponse:
+    async def system_one(self, request: web.Request) -> web.StreamResponse:
         if request.match_info["sid"].startswith("Blade"):
-            return await forbidden(request)
+            return await self.forbidden(request)
         raise web.HTTPNotFound()
 
-    def chassis_ids() -> list[str]:
+    def chassis_ids(self) -> list[str]:
         return (["1"] + [f"Blade{n}" for n in range(1, HMM_BLADE_IDS + 1)]
                 + [f"Swi{n}" for n in range(1, 5)] + ["HMM1", "HMM2"])
 
-    async def chassis_coll(request: web.Request) -> web.StreamResponse:
+    async def chassis_coll(self, request: web.Request) -> web.StreamResponse:
         return json_response(collection("/redfish/v1/Chassis", "ChassisCollection.ChassisCollection",
                                         "Chassis Collection",
-                                        [f"/redfish/v1/Chassis/{c}" for c in chassis_ids()]))
+                                        [f"/redfish/v1/Chassis/{c}" for c in self.chassis_ids()]))
 
-    def chassis_doc(cid: str) -> dict[str, Any] | None:
-        s = st()
+    def chassis_doc(self, cid: str) -> dict[str, Any] | None:
+        s = self.st
         base = {"@odata.id": f"/redfish/v1/Chassis/{cid}", "@odata.type": "#Chassis.v1_2_0.Chassis",
                 "Id": cid, "Manufacturer": "Huawei",
                 "Links": {"ContainedBy": ref("/redfish/v1/Chassis/1")}}
         if cid == "1":
             return {**base, "Name": "E9000", "ChassisType": "Enclosure", "Model": "E9000",
                     "SerialNumber": s.chassis.serial_number, "PartNumber": s.chassis.part_number,
-                    "AssetTag": s.chassis.asset_tag, "Status": _status(True, _enclosure_health(emulator)),
+                    "AssetTag": s.chassis.asset_tag, "Status": _status(True, _enclosure_health(self.emu)),
                     "Power": ref("/redfish/v1/Chassis/1/Power"),
                     "Thermal": ref("/redfish/v1/Chassis/1/Thermal"),
                     "Links": {"ManagedBy": [ref("/redfish/v1/Managers/HMM1"),
@@ -124,19 +171,19 @@ def build_app_routes(emulator: "Emulator", sessions: RfSessions) -> list[web.Rou
                     "SerialNumber": mm.serial_number, "Status": _status(mm.present, mm.health)}
         return None
 
-    async def chassis_one(request: web.Request) -> web.StreamResponse:
-        doc = chassis_doc(request.match_info["cid"])
+    async def chassis_one(self, request: web.Request) -> web.StreamResponse:
+        doc = self.chassis_doc(request.match_info["cid"])
         if doc is None:
             raise web.HTTPNotFound()
         return json_response(doc)
 
-    async def chassis_power(request: web.Request) -> web.StreamResponse:
+    async def chassis_power(self, request: web.Request) -> web.StreamResponse:
         cid = request.match_info["cid"]
         if cid != "1":
-            if cid.startswith("Blade") or chassis_doc(cid) is not None:
-                return await forbidden(request)
+            if cid.startswith("Blade") or self.chassis_doc(cid) is not None:
+                return await self.forbidden(request)
             raise web.HTTPNotFound()
-        s = st()
+        s = self.st
         supplies = [{"@odata.id": f"/redfish/v1/Chassis/1/Power#/PowerSupplies/{i}",
                      "MemberId": str(i), "Name": f"PSU{p.slot}", "Model": p.model,
                      "PowerCapacityWatts": p.rated_w, "LastPowerOutputWatts": p.output_w,
@@ -154,39 +201,39 @@ def build_app_routes(emulator: "Emulator", sessions: RfSessions) -> list[web.Rou
                                              "LimitException": "HardPowerOff" if pc.failure_action == "poweroff" else "NoAction"}}],
             "PowerSupplies": supplies})
 
-    async def chassis_thermal(request: web.Request) -> web.StreamResponse:
+    async def chassis_thermal(self, request: web.Request) -> web.StreamResponse:
         cid = request.match_info["cid"]
         if cid != "1":
-            if chassis_doc(cid) is not None:
-                return await forbidden(request)
+            if self.chassis_doc(cid) is not None:
+                return await self.forbidden(request)
             raise web.HTTPNotFound()
         fans = [{"@odata.id": f"/redfish/v1/Chassis/1/Thermal#/Fans/{i}", "MemberId": str(i),
                  "FanName": f"Fan{f.slot}", "Reading": f.speed_rpm,
                  "Status": _status(f.present, f.health)}
-                for i, f in enumerate(st().fans.values())]
+                for i, f in enumerate(self.st.fans.values())]
         return json_response({"@odata.id": "/redfish/v1/Chassis/1/Thermal",
                               "@odata.type": "#Thermal.v1_0_0.Thermal", "Id": "Thermal",
                               "Name": "Thermal", "Fans": fans})
 
-    async def managers(request: web.Request) -> web.StreamResponse:
+    async def managers(self, request: web.Request) -> web.StreamResponse:
         return json_response(collection("/redfish/v1/Managers", "ManagerCollection.ManagerCollection",
                                         "Manager Collection",
                                         ["/redfish/v1/Managers/HMM1", "/redfish/v1/Managers/HMM2"]))
 
-    def mm_of(request: web.Request):
+    def mm_of(self, request: web.Request):
         mid = request.match_info["mid"]
         if mid not in ("HMM1", "HMM2"):
             raise web.HTTPNotFound()
-        return mid, st().mms[int(mid[3])]
+        return mid, self.st.mms[int(mid[3])]
 
-    async def manager_one(request: web.Request) -> web.StreamResponse:
-        mid, mm = mm_of(request)
+    async def manager_one(self, request: web.Request) -> web.StreamResponse:
+        mid, mm = self.mm_of(request)
         base = f"/redfish/v1/Managers/{mid}"
         return json_response({
             "@odata.id": base, "@odata.type": "#Manager.v1_0_0.Manager", "Id": mid, "Name": mid,
             "ManagerType": "EnclosureManager", "Model": "MM910",
             "FirmwareVersion": mm.firmware.software.split(")")[-1],
-            "UUID": _mm_uuid(emulator, mm.slot), "Status": _status(mm.present, mm.health),
+            "UUID": _mm_uuid(self.emu, mm.slot), "Status": _status(mm.present, mm.health),
             "EthernetInterfaces": ref(f"{base}/EthernetInterfaces"),
             "SerialInterfaces": ref(f"{base}/SerialInterfaces"),
             "NetworkProtocol": ref(f"{base}/NetworkProtocol"),
@@ -194,17 +241,17 @@ def build_app_routes(emulator: "Emulator", sessions: RfSessions) -> list[web.Rou
             "Links": {"ManagerForChassis": [ref("/redfish/v1/Chassis/1")]},
             "Oem": {"Huawei": {"ActiveStatus": "Active" if mm.active else "Standby"}}})
 
-    async def manager_eths(request: web.Request) -> web.StreamResponse:
-        mid, _ = mm_of(request)
+    async def manager_eths(self, request: web.Request) -> web.StreamResponse:
+        mid, _ = self.mm_of(request)
         base = f"/redfish/v1/Managers/{mid}/EthernetInterfaces"
         return json_response(collection(base, "EthernetInterfaceCollection.EthernetInterfaceCollection",
                                         "Ethernet Interface Collection", [f"{base}/StaticEth0"]))
 
-    async def manager_eth(request: web.Request) -> web.StreamResponse:
-        mid, mm = mm_of(request)
+    async def manager_eth(self, request: web.Request) -> web.StreamResponse:
+        mid, mm = self.mm_of(request)
         if request.match_info["eid"] != "StaticEth0":
             raise web.HTTPNotFound()
-        ip = st().network.hmm_static.get(mid)
+        ip = self.st.network.hmm_static.get(mid)
         return json_response({
             "@odata.id": f"/redfish/v1/Managers/{mid}/EthernetInterfaces/StaticEth0",
             "@odata.type": "#EthernetInterface.v1_0_0.EthernetInterface", "Id": "StaticEth0",
@@ -213,20 +260,20 @@ def build_app_routes(emulator: "Emulator", sessions: RfSessions) -> list[web.Rou
                                "SubnetMask": ip.mask if ip else "255.255.255.0",
                                "Gateway": ip.gateway if ip else "", "AddressOrigin": "Static"}]})
 
-    async def manager_serials(request: web.Request) -> web.StreamResponse:
-        mid, _ = mm_of(request)
+    async def manager_serials(self, request: web.Request) -> web.StreamResponse:
+        mid, _ = self.mm_of(request)
         return json_response(collection(f"/redfish/v1/Managers/{mid}/SerialInterfaces",
                                         "SerialInterfaceCollection.SerialInterfaceCollection",
                                         "Serial Interface Collection", []))
 
-    async def manager_logs(request: web.Request) -> web.StreamResponse:
-        mid, _ = mm_of(request)
+    async def manager_logs(self, request: web.Request) -> web.StreamResponse:
+        mid, _ = self.mm_of(request)
         return json_response(collection(f"/redfish/v1/Managers/{mid}/LogServices",
                                         "LogServiceCollection.LogServiceCollection",
                                         "Log Service Collection", []))
 
-    async def manager_proto(request: web.Request) -> web.StreamResponse:
-        mid, _ = mm_of(request)
+    async def manager_proto(self, request: web.Request) -> web.StreamResponse:
+        mid, _ = self.mm_of(request)
         return json_response({
             "@odata.id": f"/redfish/v1/Managers/{mid}/NetworkProtocol",
             "@odata.type": "#ManagerNetworkProtocol.v1_0_0.ManagerNetworkProtocol",
@@ -239,7 +286,7 @@ def build_app_routes(emulator: "Emulator", sessions: RfSessions) -> list[web.Rou
             "SNMP": {"ProtocolEnabled": False, "Port": 161},
             "IPMI": {"ProtocolEnabled": True, "Port": 623}})
 
-    async def account_service(request: web.Request) -> web.StreamResponse:
+    async def account_service(self, request: web.Request) -> web.StreamResponse:
         return json_response({
             "@odata.id": "/redfish/v1/AccountService",
             "@odata.type": "#AccountService.v1_0_0.AccountService", "Id": "AccountService",
@@ -247,16 +294,16 @@ def build_app_routes(emulator: "Emulator", sessions: RfSessions) -> list[web.Rou
             "MinPasswordLength": 8, "MaxPasswordLength": 20,
             "Accounts": ref("/redfish/v1/AccountService/Accounts")})
 
-    async def accounts(request: web.Request) -> web.StreamResponse:
+    async def accounts(self, request: web.Request) -> web.StreamResponse:
         return json_response(collection("/redfish/v1/AccountService/Accounts",
                                         "ManagerAccountCollection.ManagerAccountCollection",
                                         "Accounts Collection",
                                         [f"/redfish/v1/AccountService/Accounts/{a.id}"
-                                         for a in st().accounts]))
+                                         for a in self.st.accounts]))
 
-    async def account_one(request: web.Request) -> web.StreamResponse:
+    async def account_one(self, request: web.Request) -> web.StreamResponse:
         aid = request.match_info["aid"]
-        a = next((a for a in st().accounts if str(a.id) == aid), None)
+        a = next((a for a in self.st.accounts if str(a.id) == aid), None)
         if a is None:
             raise web.HTTPNotFound()
         return json_response({
@@ -266,7 +313,7 @@ def build_app_routes(emulator: "Emulator", sessions: RfSessions) -> list[web.Rou
             "Enabled": a.enabled, "Locked": a.locked, "Password": None,
             "Oem": {"Huawei": {"UserInterfaces": a.interfaces, "UserDomain": "superdomain"}}})
 
-    async def event_service(request: web.Request) -> web.StreamResponse:
+    async def event_service(self, request: web.Request) -> web.StreamResponse:
         return json_response({
             "@odata.id": "/redfish/v1/EventService", "@odata.type": "#EventService.v1_0_0.EventService",
             "Id": "EventService", "Name": "Event Service", "ServiceEnabled": False,
@@ -274,84 +321,49 @@ def build_app_routes(emulator: "Emulator", sessions: RfSessions) -> list[web.Rou
             "EventTypesForSubscription": ["Alert"],
             "Subscriptions": ref("/redfish/v1/EventService/Subscriptions")})
 
-    async def subscriptions(request: web.Request) -> web.StreamResponse:
+    async def subscriptions(self, request: web.Request) -> web.StreamResponse:
         return json_response(collection("/redfish/v1/EventService/Subscriptions",
                                         "EventDestinationCollection.EventDestinationCollection",
                                         "Event Subscriptions Collection", []))
 
-    async def task_service(request: web.Request) -> web.StreamResponse:
+    async def task_service(self, request: web.Request) -> web.StreamResponse:
         return json_response({
             "@odata.id": "/redfish/v1/TaskService", "@odata.type": "#TaskService.v1_0_0.TaskService",
             "Id": "TaskService", "Name": "Task Service", "ServiceEnabled": True,
             "CompletedTaskOverWritePolicy": "Oldest", "LifeCycleEventOnTaskStateChange": False,
             "Status": _status(True), "Tasks": ref("/redfish/v1/TaskService/Tasks")})
 
-    async def tasks(request: web.Request) -> web.StreamResponse:
+    async def tasks(self, request: web.Request) -> web.StreamResponse:
         return json_response(collection("/redfish/v1/TaskService/Tasks", "TaskCollection.TaskCollection",
                                         "Task Collection", []))
 
-    def fw_items() -> dict[str, str]:
-        s = st()
+    def fw_items(self) -> dict[str, str]:
+        s = self.st
         return {"ActiveHMM": s.active_mm().firmware.software.split(")")[-1],
                 "StandbyHMM": s.standby_mm().firmware.software.split(")")[-1]}
 
-    async def update_service(request: web.Request) -> web.StreamResponse:
+    async def update_service(self, request: web.Request) -> web.StreamResponse:
         return json_response({
             "@odata.id": "/redfish/v1/UpdateService", "@odata.type": "#UpdateService.v1_1_0.UpdateService",
             "Id": "UpdateService", "Name": "Update Service", "ServiceEnabled": True,
             "Status": _status(True),
             "FirmwareInventory": ref("/redfish/v1/UpdateService/FirmwareInventory")})
 
-    async def fw_inventory(request: web.Request) -> web.StreamResponse:
+    async def fw_inventory(self, request: web.Request) -> web.StreamResponse:
         base = "/redfish/v1/UpdateService/FirmwareInventory"
         return json_response(collection(base, "SoftwareInventoryCollection.SoftwareInventoryCollection",
                                         "Firmware Inventory Collection",
-                                        [f"{base}/{k}" for k in fw_items()]))
+                                        [f"{base}/{k}" for k in self.fw_items()]))
 
-    async def fw_one(request: web.Request) -> web.StreamResponse:
+    async def fw_one(self, request: web.Request) -> web.StreamResponse:
         fid = request.match_info["fid"]
-        items = fw_items()
+        items = self.fw_items()
         if fid not in items:
             raise web.HTTPNotFound()
         return json_response({
             "@odata.id": f"/redfish/v1/UpdateService/FirmwareInventory/{fid}",
             "@odata.type": "#SoftwareInventory.v1_0_0.SoftwareInventory", "Id": fid, "Name": fid,
             "Version": items[fid], "Updateable": True, "Status": _status(True)})
-
-    def check_pw(user: str, pw: str) -> bool:
-        return emulator.check_hmm_password(user, pw, "REDFISH")
-
-    r = [
-        web.get("/redfish/v1/Systems", systems),
-        web.route("*", "/redfish/v1/Systems/{sid}", system_one),
-        web.route("*", "/redfish/v1/Systems/{sid}/{rest:.*}", forbidden),
-        web.get("/redfish/v1/Chassis", chassis_coll),
-        web.get("/redfish/v1/Chassis/{cid}", chassis_one),
-        web.get("/redfish/v1/Chassis/{cid}/Power", chassis_power),
-        web.get("/redfish/v1/Chassis/{cid}/Thermal", chassis_thermal),
-        web.get("/redfish/v1/Managers", managers),
-        web.get("/redfish/v1/Managers/{mid}", manager_one),
-        web.get("/redfish/v1/Managers/{mid}/EthernetInterfaces", manager_eths),
-        web.get("/redfish/v1/Managers/{mid}/EthernetInterfaces/{eid}", manager_eth),
-        web.get("/redfish/v1/Managers/{mid}/SerialInterfaces", manager_serials),
-        web.get("/redfish/v1/Managers/{mid}/LogServices", manager_logs),
-        web.get("/redfish/v1/Managers/{mid}/NetworkProtocol", manager_proto),
-        web.get("/redfish/v1/AccountService", account_service),
-        web.get("/redfish/v1/AccountService/Accounts", accounts),
-        web.get("/redfish/v1/AccountService/Accounts/{aid}", account_one),
-        web.get("/redfish/v1/EventService", event_service),
-        web.get("/redfish/v1/EventService/Subscriptions", subscriptions),
-        web.get("/redfish/v1/TaskService", task_service),
-        web.get("/redfish/v1/TaskService/Tasks", tasks),
-        web.get("/redfish/v1/UpdateService", update_service),
-        web.get("/redfish/v1/UpdateService/FirmwareInventory", fw_inventory),
-        web.get("/redfish/v1/UpdateService/FirmwareInventory/{fid}", fw_one),
-    ]
-    r += reg_routes
-    r += common_routes(root, NAMESPACES)
-    r += session_routes(sessions, check_pw, lambda: emulator.faults.refuse_logins,
-                        lambda: emulator.faults.session_idle_timeout_s)
-    return r
 
 
 def _enclosure_health(emulator: "Emulator") -> str:

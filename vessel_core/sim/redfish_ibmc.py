@@ -676,7 +676,7 @@ class IbmcService:
             raise RedfishError(400, "iBMC.1.0.UpgradeInProgress", "An upgrade is in progress.")
         outcome = self.emu.faults.firmware_flash
         filename = uri.rsplit("/", 1)[-1]
-        from vessel_core.sim.hmm_handlers import image_version
+        from vessel_core.sim.hmm.upgrade import image_version
 
         t = self.new_task("Upgarde Task", "firmware", self.emu.timing.flash_duration(outcome),
                           "ok" if outcome == "slow" else outcome, filename, image_version(filename))

@@ -1,0 +1,154 @@
+"""HMM web API, Chassis Settings → Basic and the summary queries: component versions, mezzanine
+cards, ``queryhandler`` (upgrade busy flag, PSU/fan status, stacking, server time, profile
+templates, node pool)."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Iterable
+
+from aiohttp import web
+
+from vessel_core.sim.hmm._common import SLOT_RE, SWI_RE, Call, _absent, _page, verb
+from vessel_core.sim.httpcommon import xml_el, xml_fields, xml_result
+from vessel_core.sim.state import StatelessProfile
+
+HEALTH_CODE = {"OK": 0, "Warning": 2, "Critical": 3}
+
+
+def _version_block(lines: Iterable[tuple[str, str, str]]) -> str:
+    """``<Label> <Kind>: value`` lines joined by ``<br>``, parentheses as ``&#40;``/``&#41;``.
+
+    The caller XML-escapes the result once more, which yields the sheet's double escaping
+    (``&lt;br&gt;`` and ``&amp;#40;``).
+    """
+    out = []
+    for label, kind, value in lines:
+        value = value.replace("(", "&#40;").replace(")", "&#41;")
+        out.append(f"{label:<15}{kind + ':':<19}{value}")
+    return "<br>".join(out)
+
+
+def _versions_for(call: Call, name: str) -> list[tuple[str, str, str]] | None:
+    st = call.emulator.state
+    if name in ("smm", "othersmm", "SMM1", "SMM2"):
+        mm = {"smm": st.active_mm(), "othersmm": st.standby_mm()}.get(name) or st.mms[int(name[3])]
+        if not mm.present or mm.health == "Critical" and mm.firmware.software == "":
+            return None
+        mf = mm.firmware
+        return [("Uboot", "Version", mf.uboot), ("CPLD", "Version", mf.cpld),
+                ("PCB", "Version", mf.pcb), ("BOM", "Version", mf.bom),
+                ("FPGA", "Version", mf.fpga), ("Software", "Version", mf.software),
+                ("IPMI Module", "Built", mf.ipmi_built)]
+    m = SLOT_RE.match(name)
+    if m:
+        b = st.present_blade(int(m.group(1)))
+        if b is None or b.bricked:
+            return None
+        bf = b.firmware
+        return [("IPMC", "CPU", bf.ipmc_cpu), ("BIOS", "Version", bf.bios),
+                ("Active iMana", "Version", bf.imana), ("Backup iMana", "Version", bf.backup_imana),
+                ("CPLD", "Version", bf.cpld)]
+    m = SWI_RE.match(name)
+    if m:
+        sw = st.switch(int(m.group(1)))
+        if sw is None or not sw.present:
+            return None
+        sf = sw.firmware
+        return [("IPMC", "CPU", sf.ipmc_cpu), ("Active iMana", "Version", sf.imana),
+                ("CPLD", "Version", sf.cpld), ("Uboot", "Version", sf.uboot),
+                ("Software", "Version", sf.software), ("IPMB", "Address", sf.ipmb_address)]
+    return None   # Fan<N>, PEM<N>: not versionable [REPO]
+
+
+@verb("versionhandler", "get")
+async def version_get(call: Call) -> web.StreamResponse:
+    lines = _versions_for(call, call.arg("bladename"))
+    if lines is None:
+        return _absent()
+    return xml_result(extra=[xml_el("version", _version_block(lines))])
+
+
+@verb("mezzhandler", "deviceinfo")
+async def mezz_deviceinfo(call: Call) -> web.StreamResponse:
+    """[INF] One ``<mezz>`` element per mezzanine card."""
+    m = SLOT_RE.match(call.arg("bladename"))
+    b = call.emulator.state.present_blade(int(m.group(1))) if m else None
+    if b is None:
+        return _absent()
+    items = []
+    for mz in b.mezz:
+        macs = b.macs[(mz.position - 1) * mz.ports: mz.position * mz.ports]
+        items.append(xml_el("mezz", children=xml_fields({
+            "position": mz.position, "name": mz.model, "type": mz.kind, "ports": mz.ports,
+            "present": 1}) + [xml_el(f"mac{i + 1}", mac) for i, mac in enumerate(macs)]))
+    return xml_result(extra=[xml_el("total", len(items))] + items)
+
+
+@verb("queryhandler", "isupdate")
+async def query_isupdate(call: Call) -> web.StreamResponse:
+    busy = any(not t.applied for t in call.emulator.state.upgrade.targets)
+    return xml_result(extra=[xml_el("state", 1 if busy else 0)])
+
+
+@verb("queryhandler", "status")
+async def query_status(call: Call) -> web.StreamResponse:
+    """[INF] Presence, health and readings of every PSU and fan, plus total power."""
+    st = call.emulator.state
+    frus = []
+    for p in st.psus.values():
+        frus.append(xml_el("fru", children=xml_fields({
+            "name": f"PEM{p.slot}", "present": p.present, "health": HEALTH_CODE[p.health],
+            "power": p.output_w, "ratedpower": p.rated_w})))
+    for f in st.fans.values():
+        frus.append(xml_el("fru", children=xml_fields({
+            "name": f"Fan{f.slot}", "present": f.present, "health": HEALTH_CODE[f.health],
+            "speed": f.speed_rpm, "speedpct": f.speed_pct})))
+    total = sum(p.output_w for p in st.psus.values())
+    return xml_result(extra=[xml_el("status", children=frus), xml_el("powerconsumption", total)])
+
+
+@verb("queryhandler", "isstack")
+async def query_isstack(call: Call) -> web.StreamResponse:
+    """[INF] ``<isstack>1</isstack>`` when the 2X/3X pair is stacked."""
+    stacked = any(s.stacked for s in call.emulator.state.switches.values())
+    return xml_result(extra=[xml_el("isstack", 1 if stacked else 0)])
+
+
+@verb("queryhandler", "getServerTime")
+async def query_servertime(call: Call) -> web.StreamResponse:
+    now = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
+    return xml_result(extra=[xml_el("servertime", now),
+                             xml_el("timezone", call.emulator.state.ntp.timezone)])
+
+
+def _profile_xml(call: Call, p: StatelessProfile) -> str:
+    nodes = [f"Slot{b.slot}" for b in call.emulator.state.blades.values() if b.profile == p.name]
+    nics = ";".join(f"{n.port}:{'' if n.vlan is None else n.vlan}:{int(n.boot)}" for n in p.nics)
+    bios = ";".join(f"{k}={v}" for k, v in sorted(p.bios.items()))
+    return xml_el("template", children=xml_fields({
+        "name": p.name, "description": p.description, "bootorder": ",".join(p.boot_order),
+        "usemacpool": p.use_mac_pool, "useuuidpool": p.use_uuid_pool, "nics": nics,
+        "bios": bios, "nodes": ",".join(nodes)}))
+
+
+@verb("queryhandler", "query_policytemplate_list2")
+async def query_templates(call: Call) -> web.StreamResponse:
+    """[INF] element layout: ``<template>`` with one child per field (the GUI accepts it)."""
+    items, total = _page(call, call.emulator.state.profiles)
+    return xml_result(extra=[xml_el("total", total)] + [_profile_xml(call, p) for p in items])
+
+
+@verb("queryhandler", "query_nodepool_list")
+async def query_nodepool(call: Call) -> web.StreamResponse:
+    """[INF] One ``<node>`` per present blade, with its bound profile and pool identities."""
+    st = call.emulator.state
+    blades = [b for b in st.blades.values() if b.present]
+    items, total = _page(call, blades)
+    out = []
+    for b in items:
+        out.append(xml_el("node", children=xml_fields({
+            "slot": b.slot, "bladename": f"Slot{b.slot}", "model": b.model,
+            "profile": b.profile or "", "mac": ",".join(st.mac_pool.allocations.get(str(b.slot), [])),
+            "uuid": st.uuid_pool.allocations.get(str(b.slot), ""),
+            "power": 1 if b.power_state == "On" else 0})))
+    return xml_result(extra=[xml_el("total", total)] + out)

@@ -1,0 +1,43 @@
+"""HMM web API, PSUs & Fans → Power Meter / Capping (``powerhandler``)."""
+from __future__ import annotations
+
+from aiohttp import web
+
+from vessel_core.sim.hmm._common import Call, _FieldError, _guard, _int, verb
+from vessel_core.sim.httpcommon import xml_fields, xml_result
+
+
+@verb("powerhandler", "getpowercapping")
+async def power_getcapping(call: Call) -> web.StreamResponse:
+    """[INF]"""
+    pc = call.emulator.state.power_capping
+    return xml_result(extra=xml_fields({"enabled": pc.enabled, "limit": pc.limit_w,
+                                        "failaction": pc.failure_action,
+                                        "hibernate": pc.hibernate_enabled}))
+
+
+@verb("powerhandler", "setpowercapping")
+@_guard
+async def power_setcapping(call: Call) -> web.StreamResponse:
+    """[INF] enabled (0/1), limit (1000..30000 W), failaction (none/poweroff), hibernate (0/1)."""
+    pc = call.emulator.state.power_capping.model_copy()
+    if "enabled" in call.form:
+        pc.enabled = bool(_int(call, "enabled", lo=0, hi=1))
+    if "limit" in call.form:
+        pc.limit_w = _int(call, "limit", lo=1000, hi=30000)
+    if "failaction" in call.form:
+        if call.arg("failaction") not in ("none", "poweroff"):
+            raise _FieldError("Parameter failaction must be none or poweroff.")
+        pc.failure_action = call.arg("failaction")  # type: ignore[assignment]
+    if "hibernate" in call.form:
+        pc.hibernate_enabled = bool(_int(call, "hibernate", lo=0, hi=1))
+    call.emulator.state.power_capping = pc
+    call.emulator.changed()
+    return xml_result()
+
+
+@verb("powerhandler", "getpowermeter")
+async def power_getmeter(call: Call) -> web.StreamResponse:
+    """[INF] current chassis input power."""
+    total = sum(p.output_w for p in call.emulator.state.psus.values())
+    return xml_result(extra=xml_fields({"power": total, "peak": int(total * 1.2)}))
