@@ -210,6 +210,7 @@ class FakeHmmWeb:
     expire_style: str = "retcode"   # retcode | 401 | redirect | html
     sel_total: int = 7
     login_retcode: int = 0
+    kvm_5xx: int = 0  # the next kvm.html requests answered 503 (a busy HMM web server)
 
     def xml(self, body: str, status: int = 200) -> httpx.Response:
         return httpx.Response(status, text=body, headers={"Content-Type": "text/xml"})
@@ -245,6 +246,9 @@ class FakeHmmWeb:
             return self.xml(f"<result><retcode>0</retcode><desp>ok</desp><csrftoken>{TOKEN}"
                             "</csrftoken></result>")
         if path == "/kvm.html":
+            if self.kvm_5xx > 0:
+                self.kvm_5xx -= 1
+                return httpx.Response(503, text="<html><body>Service Unavailable</body></html>")
             if request.headers.get("X-CSRF-Token") != TOKEN or not self.session_valid:
                 return httpx.Response(302, headers={"Location": "/login.html"})
             return httpx.Response(200, text=(

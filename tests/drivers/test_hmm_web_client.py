@@ -307,3 +307,14 @@ def test_xml_bombs_are_refused() -> None:
     web = C(BASE, USER, PASSWORD, transport=httpx.MockTransport(lambda r: httpx.Response(200)))
     with pytest.raises(DeviceError):
         web._parse(httpx.Response(200, text=bomb), "x")
+
+
+async def test_kvm_page_5xx_is_retried_and_reported_as_a_server_error(fake_hmm: FakeHmmWeb, sleeper) -> None:
+    fake_hmm.kvm_5xx = 2
+    async with client(fake_hmm, sleeper) as web:
+        k = await web.kvm_params()                   # two 503s, then the page
+        assert k.securekvm == 1 and len(sleeper.delays) == 2
+        fake_hmm.kvm_5xx = 100
+        with pytest.raises(TransientError) as err:
+            await web.kvm_params()
+    assert "server error" in str(err.value) and "503" in str(err.value) and "embed" not in str(err.value)

@@ -82,13 +82,16 @@ async def test_vrp_refused_login_and_host_key(switch):
     emu, ep, _, _ = switch
     loop = asyncio.get_running_loop()
     t0 = loop.time()
-    with pytest.raises(AuthError):
+    with pytest.raises(AuthError) as refused:
         await _direct(ep, password="wrong").vlans()
     assert loop.time() - t0 < 5
+    assert refused.value.field == "password"                  # names the setting to fix
     bad = VrpCli(2, DirectPath("127.0.0.1", "root", "Huawei12#$", HostKeyPolicy.pinned("SHA256:AAAA"),
                                port=ep.port), connect_timeout=5)
-    with pytest.raises(AuthError, match="host key"):
+    with pytest.raises(AuthError, match="host key") as untrusted:
         await bad.vlans()
+    assert untrusted.value.field == "ssh_host_key_fingerprint"
+    assert ep.host_key_fingerprint in str(untrusted.value)   # shows the key the server presented
 
 
 async def test_vrp_dropped_session(switch):

@@ -63,6 +63,9 @@ async def test_insecure_with_fingerprint_names_attribute():
         ({"request_timeout": "soon"}, {}, "request_timeout"),
         ({"ssh_host_key_fingerprint": "MD5:aa"}, {}, "ssh_host_key_fingerprint"),
         ({"ssh_known_hosts": "/nonexistent/known_hosts"}, {}, "ssh_known_hosts"),
+        ({"endpoint": "10.0.0.1:99999"}, {}, "endpoint"),
+        ({"endpoint": "https://hmm:0"}, {}, "endpoint"),
+        ({}, {"VESSEL_ENDPOINT": "hmm.lab:70000"}, "endpoint"),
     ],
 )
 async def test_configuration_errors_name_the_attribute(values, env, attr):
@@ -85,3 +88,21 @@ def test_make_servicer_serves_the_schema():
     s = make_servicer()
     attrs = {a.name: a for a in s._schema_proto().provider.block.attributes}
     assert attrs["password"].sensitive and attrs["insecure"].optional and "VESSEL_CA_CERT" in attrs["ca_cert"].description
+
+
+def test_an_endpoint_port_out_of_range_is_refused_at_validate():
+    diags = Diagnostics()
+    engine.validate(SCHEMA.block, {**SCHEMA.null_value(), "endpoint": "10.0.0.1:99999"}, diags)
+    assert [str(d.path) for d in diags] == ["endpoint"] and "1-65535" in diags[0].detail
+
+
+async def test_exception_groups_become_the_errors_inside():
+    from tfprovider.framework import lifecycle
+
+    async def boom():
+        raise ExceptionGroup("unhandled errors in a TaskGroup", [ValueError("port 99999"), KeyError("x")])
+
+    diags = Diagnostics()
+    await lifecycle.run(boom(), diags, "Read")
+    assert [d.detail for d in diags] == ["ValueError: port 99999", "KeyError: 'x'"]
+    assert not any("TaskGroup" in d.detail or "Traceback" in d.detail for d in diags)

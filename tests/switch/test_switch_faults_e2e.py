@@ -154,3 +154,16 @@ def test_fractional_ids_are_refused_at_validate(sws, emulator, flavour):
     assert "vlan_id" in err and "whole number" in err and "30.5" in err, p.stderr
     assert "lag_id" in err and "1.5" in err, p.stderr
     assert emulator.running_text() == before and sws.audit() == []
+
+
+@pytest.mark.parametrize("flavour", ["vrp8"])  # refused at validate/plan, before any CLI is sent
+def test_absent_module_and_control_characters_are_refused_before_apply(sws, emulator, flavour):
+    before = emulator.running_text()
+    sws.write('resource "vessel_vlan" "x" {\n  switch  = "2X"\n  vlan_id = 60\n  name    = "two\\nlines"\n}\n')
+    p = sws.tf("validate", expect=1)
+    assert "name" in p.stderr and "newline" in " ".join(p.stderr.split()), p.stderr
+    sws.write('resource "vessel_vlan" "x" {\n  switch  = "1E"\n  vlan_id = 60\n}\n')
+    p = sws.tf("plan", "-input=false", expect=1)
+    err = " ".join(p.stderr.split())
+    assert "Switch Module Not Reachable" in err and "1E" in err and "Traceback" not in err, p.stderr
+    assert emulator.running_text() == before and sws.audit() == []

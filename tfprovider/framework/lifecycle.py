@@ -30,8 +30,18 @@ async def run(coro: Awaitable[None], diags: Diagnostics, what: str) -> None:
     except NotImplementedError as exc:
         diags.add_error("Operation Not Supported", str(exc) or what)
     except Exception as exc:  # noqa: BLE001 - resource code failing is reported, not raised
-        log.warning("%s failed: %s", what, type(exc).__name__)
-        diags.add_error(f"{what} Failed", f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__)
+        report_exception(diags, what, exc)
+
+
+def report_exception(diags: Diagnostics, what: str, exc: BaseException) -> None:
+    """One error diagnostic per real failure: exception groups (a TaskGroup's "unhandled errors")
+    are unwrapped to the errors inside, and no traceback is shown."""
+    if isinstance(exc, BaseExceptionGroup):
+        for inner in exc.exceptions:
+            report_exception(diags, what, inner)
+        return
+    log.warning("%s failed: %s", what, type(exc).__name__)
+    diags.add_error(f"{what} Failed", f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__)
 
 
 def validate(res: Any, config: Any, diags: Diagnostics, **kw: Any) -> None:

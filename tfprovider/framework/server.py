@@ -127,8 +127,7 @@ class ProviderServer:
         except NotImplementedError as exc:
             diags.add_error("Operation Not Supported", str(exc) or what)
         except Exception as exc:  # noqa: BLE001
-            log.warning("%s failed: %s", what, type(exc).__name__)
-            diags.add_error(f"{what} Failed", f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__)
+            lifecycle.report_exception(diags, what, exc)
         finally:
             self._tasks.discard(task)
 

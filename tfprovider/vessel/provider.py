@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import re
 from typing import Any, Mapping
+from urllib.parse import urlsplit
 
 from tfprovider import cty
 from tfprovider.cty import AttributePath
@@ -23,6 +24,7 @@ from tfprovider.framework import (
     Provider,
     Schema,
     conflicts_with,
+    custom,
     duration,
     int_range,
     parse_duration,
@@ -38,6 +40,22 @@ _SSH_FP = r"SHA256:[A-Za-z0-9+/]{43}=?"
 _ENDPOINT = r"(?:https?://)?[A-Za-z0-9._\-\[\]:]+(?::\d+)?/?"
 
 
+def _endpoint_problem(text: str) -> str | None:
+    """Why ``text`` is not a usable HMM address (None when it is)."""
+    if not re.fullmatch(_ENDPOINT, text):
+        return "must be a host name, IP address or https:// URL of the HMM"
+    try:
+        url = urlsplit(text if "://" in text else f"https://{text}")
+        port = url.port
+    except ValueError:
+        return "has a port outside 1-65535"
+    if port is not None and not 1 <= port <= 65535:
+        return "has a port outside 1-65535"
+    if not url.hostname:
+        return "has no host name"
+    return None
+
+
 def _env(name: str) -> str:
     return "VESSEL_" + name.upper()
 
@@ -45,7 +63,7 @@ def _env(name: str) -> str:
 SCHEMA = Schema(
     {
         "endpoint": Attribute(
-            cty.String, optional=True, validators=[regex(_ENDPOINT, "must be a host name, IP address or https:// URL of the HMM")],
+            cty.String, optional=True, validators=[custom(_endpoint_problem, "an HMM host name, IP address or https:// URL")],
             description="Address of the chassis management module (HMM): host, host:port or `https://` URL. Env: `VESSEL_ENDPOINT`.",
         ),
         "username": Attribute(cty.String, optional=True, description="HMM user name. Env: `VESSEL_USERNAME`."),
@@ -181,8 +199,8 @@ class VesselProvider(Provider):
 
         if not val["endpoint"]:
             err("endpoint", "Missing Chassis Endpoint", "Set endpoint in the provider block or the VESSEL_ENDPOINT environment variable.")
-        elif not re.fullmatch(_ENDPOINT, val["endpoint"]):
-            err("endpoint", "Invalid Chassis Endpoint", f"{src['endpoint']} must be a host name, IP address or https:// URL.")
+        elif (problem := _endpoint_problem(val["endpoint"])) is not None:
+            err("endpoint", "Invalid Chassis Endpoint", f"{src['endpoint']} = {val['endpoint']!r} {problem}.")
         if val["insecure"] and (val["cert_fingerprint"] or val["ca_cert"]):
             other = "cert_fingerprint" if val["cert_fingerprint"] else "ca_cert"
             err(

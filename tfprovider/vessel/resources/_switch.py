@@ -24,6 +24,7 @@ from tfprovider.framework import (
 )
 from tfprovider.vessel.resources._base import diagnose, partial_state, session_of
 from vessel_core.chassis.switching import DEFAULT_PORT, LINK_TYPES, PORT_RE, PortState
+from vessel_core.errors import VesselError
 
 SWITCH_RE = r"[1-4][EX]"
 #: the attributes whose change replaces a switch resource (requires_replace on each)
@@ -149,6 +150,14 @@ class SwitchResource(Resource):
         if self.provider_data is None or not cty.is_known(plan.get("switch")):
             return
         session = session_of(self.provider_data)
+        try:  # the one switch read every resource of the switch shares (cached for the walk)
+            await self._switch(plan).view()
+        except VesselError as exc:
+            resp.diagnostics.add_attribute_error(
+                AttributePath().attr("switch"), "Switch Module Not Reachable",
+                f"switch {plan['switch']}: {exc}. Is the module installed and powered (the HMM's Switch "
+                "Modules page lists the installed ones)?")
+            return
         # a replacement is planned twice (Terraform plans the new object again as a create):
         # its claims count on the create pass only
         prior = req.state

@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from tfprovider import cty
-from tfprovider.framework import Attribute, Request, Response, Schema, composite_id, length, requires_replace
+from tfprovider.framework import Attribute, Request, Response, Schema, composite_id, length, regex, requires_replace
 from tfprovider.vessel.resources._switch import (
     VLAN_ID,
     SwitchResource,
@@ -25,7 +25,10 @@ class Vlan(SwitchResource):
             "switch": switch_attr(),
             "vlan_id": Attribute(cty.Number, required=True, plan_modifiers=[requires_replace()], **VLAN_ID,
                                  description="VLAN ID, 1-4094. Changing it replaces the VLAN."),
-            "name": Attribute(cty.String, optional=True, computed=True, validators=[length(1, 31)],
+            "name": Attribute(cty.String, optional=True, computed=True,
+                              validators=[length(1, 31), regex(r"[\x21-\x7e][\x20-\x7e]*",
+                                                              "must be printable ASCII without a leading space "
+                                                              "(no newline, no tab)")],
                               description="VLAN name (VRP `name`, up to 31 characters). Left alone when null."),
             "description": Attribute(cty.String, optional=True, validators=[_description],
                                      description="VLAN description (null: none)."),

@@ -583,24 +583,36 @@ class HmmWebClient:
         op = "GET /kvm.html"
         if self._token is None:
             await self.login()
-        for attempt in range(2):
+        retries, relogged = 0, False
+        while True:  # a read: 5xx and resets are retried with the reads' backoff and jitter
             gen = self._generation
             headers = {"X-CSRF-Token": self._token or "", "Referer":
                        f"{self.base_url}/{DEFAULT_PAGE}?chassisid=0"}
             try:
                 r = await self._http.get("/kvm.html", headers=headers)
             except httpx.TransportError as exc:
+                if retries + 1 < self._retry.attempts:
+                    await self._sleep(self._retry.delay(retries, rng=self._rng))
+                    retries += 1
+                    continue
                 raise TransientError(f"connection failed ({type(exc).__name__})",
                                      target=self.target, operation=op) from exc
+            if r.status_code >= 500:
+                if retries + 1 < self._retry.attempts:
+                    await self._sleep(self._retry.delay(retries, r, rng=self._rng))
+                    retries += 1
+                    continue
+                raise TransientError(f"server error: HTTP {r.status_code} after {retries + 1} attempts",
+                                     target=self.target, operation=op)
             params = parse_kvm_embed(r.text) if r.status_code == 200 else None
             if params is not None:
                 return params
-            if attempt == 0 and (r.status_code in (200, 302, 401, 403)):
+            if not relogged and r.status_code in (200, 302, 401, 403):
                 await self._relogin(gen)
+                relogged = True
                 continue
-            break
-        raise DeviceError(f"kvm.html carries no <embed> (HTTP {r.status_code})",
-                          target=self.target, operation=op)
+            raise DeviceError(f"kvm.html carries no <embed> (HTTP {r.status_code})",
+                              target=self.target, operation=op)
 
 
 def _looks_html(body: str) -> bool:

@@ -18,6 +18,10 @@ import asyncssh
 from vessel_core.errors import ValidationError
 
 
+#: (host, port) -> fingerprint of the key last refused there (for the error message)
+_REFUSED: dict[tuple[str, int], str] = {}
+
+
 @dataclass(frozen=True)
 class HostKeyPolicy:
     known_hosts: Path | None = None
@@ -65,7 +69,17 @@ class HostKeyPolicy:
             known = lambda h, a, p: ([], [], [])  # noqa: E731
         return {"known_hosts": known, "client_factory": _Client}
 
+    def presented(self, host: str, port: int) -> str | None:
+        """The SHA256 fingerprint of the last key ``host:port`` presented and this policy refused."""
+        return _REFUSED.get((host, port))
+
     def _accept(self, host: str, port: int, key: asyncssh.SSHKey) -> bool:
+        ok = self._decide(host, port, key)
+        if not ok:
+            _REFUSED[(host, port)] = key.get_fingerprint("sha256")
+        return ok
+
+    def _decide(self, host: str, port: int, key: asyncssh.SSHKey) -> bool:
         if self.fingerprints:
             return key.get_fingerprint("sha256") in self.fingerprints
         if self.known_hosts:

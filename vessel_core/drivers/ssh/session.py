@@ -126,6 +126,8 @@ class NestedHop:
     username: str | None = None
     success: str | None = None
     command_template: str = "ssh {host} NoStricHostKeyChecking"
+    #: the setting holding ``password`` (named by the error when the login is refused)
+    password_setting: str = "password"
 
 
 @dataclass(frozen=True)
@@ -222,10 +224,15 @@ class CliShell:
                 client_keys=None, agent_path=None, preferred_auth=("keyboard-interactive", "password"),
                 login_timeout=t.connect_timeout, keepalive_interval=15, **opts), t.connect_timeout)
         except asyncssh.PermissionDenied as exc:
-            raise AuthError("login refused", target=self.label, operation="ssh connect") from exc
+            raise AuthError(f"SSH login as {t.username!r} refused: wrong password or user name", target=self.label,
+                            operation="ssh connect", field="password", hint="check password (and username)") from exc
         except asyncssh.HostKeyNotVerifiable as exc:
-            raise AuthError("host key not trusted (pinning mismatch or unknown host)",
-                            target=self.label, operation="ssh connect") from exc
+            seen = t.host_keys.presented(t.host, t.port)
+            raise AuthError("SSH host key not trusted: " + (f"the server presented {seen}, which the pin does "
+                            "not list" if seen else "pinning mismatch or unknown host"),
+                            target=self.label, operation="ssh connect", field="ssh_host_key_fingerprint",
+                            hint=(f"if {seen} is the HMM's key (check it on the HMM console), pin it"
+                                  if seen else "pin the HMM's key (ssh-keyscan HOST | ssh-keygen -lf -)")) from exc
         except (asyncio.TimeoutError, TimeoutError) as exc:
             raise DeviceTimeoutError(f"no SSH login within {t.connect_timeout:g}s",
                                      target=self.label, operation="ssh connect") from exc
@@ -290,8 +297,9 @@ class CliShell:
                 continue
             if re.search(r"(?i)password\s*:\s*$", tail):
                 if sent_pw:
-                    raise AuthError("nested login refused (password asked again)",
-                                    target=self.label, operation=f"ssh {hop.host}")
+                    raise AuthError(f"login to {hop.host} refused (password asked again)",
+                                    target=self.label, operation=f"ssh {hop.host}", field=hop.password_setting,
+                                    hint=f"check {hop.password_setting}")
                 self._write(hop.password)
                 sent_pw, buf = True, ""
                 continue

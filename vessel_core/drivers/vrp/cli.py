@@ -114,7 +114,8 @@ class VrpCli(ShellClient):
                                connect_timeout=connect_timeout, command_timeout=timeout)
             hop = NestedHop(host=path.address or switch_address(slot),
                             password=path.switch_password or path.hmm_password,
-                            username=path.switch_username, dialect=VRP)
+                            username=path.switch_username, dialect=VRP,
+                            password_setting="switch_password" if path.switch_password else "password")
             self.shell = CliShell(target, HMM, hops=[hop], label=self.name)
         else:
             raise ValidationError("path: expected DirectPath or HmmHopPath", target=self.name,
