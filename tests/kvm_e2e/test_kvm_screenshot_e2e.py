@@ -148,10 +148,10 @@ data "vessel_kvm_screenshot" "frac" {
     err = " ".join(ws.tf("validate", expect=1).stderr.split())     # terraform wraps long lines
     for needle in ("slot          = 17", 'encoding_hint = "jpeg"', 'timeout       = "soon"', "slot    = 1.5", 'timeout = "0s"'):
         assert f"on main.tf line {ws.line_of(needle)}, in data" in err, needle
-    assert "slot value must be between 1 and 16, got: 17" in err
+    assert "slot value must be a whole number between 1 and 16, got: 17" in err
     assert 'encoding_hint value must be one of: "auto", "oldrle", "tiled", got: "jpeg"' in err
     assert "invalid duration 'soon'" in err and "must be longer than zero" in err
-    assert "must be a whole number, got: 1.5" in err
+    assert "slot value must be a whole number between 1 and 16, got: 1.5" in err
 
 
 def test_refusals_are_clear_and_leak_nothing(ws, chassis):
