@@ -327,7 +327,9 @@ def main(argv: list[str] | None = None) -> int:
         print("docs: undocumented (give them a description in the schema):\n  " + "\n  ".join(undocumented),
               file=sys.stderr)
         status = 1
-    existing = {p.relative_to(a.out).as_posix() for p in a.out.rglob("*.md")} if a.out.is_dir() else set()
+    # docs/design/ holds the developers' notes, written by hand (the registry does not publish it)
+    existing = ({p.relative_to(a.out).as_posix() for p in a.out.rglob("*.md")} - {
+        p.relative_to(a.out).as_posix() for p in (a.out / "design").rglob("*.md")}) if a.out.is_dir() else set()
     if a.check:
         stale = sorted(p for p in pages if not (a.out / p).is_file() or (a.out / p).read_text() != pages[p])
         extra = sorted(existing - set(pages))
