@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from tfprovider.framework import ConfigureResponse, Diagnostics, engine
+from tfprovider.framework import ConfigureResponse, Diagnostics, engine, lifecycle
 from tfprovider.vessel.provider import SCHEMA, VesselProvider
 
 FP = "AB:" * 31 + "CD"
@@ -11,9 +11,14 @@ FP = "AB:" * 31 + "CD"
 
 async def configure(env=None, **values):
     p = VesselProvider(environ=env or {})
-    resp = ConfigureResponse()
-    await p.configure({**SCHEMA.null_value(), **values}, resp)
-    return resp
+    config = {**SCHEMA.null_value(), **values}
+    diags = Diagnostics()  # Terraform validates the block first (ValidateProviderConfig) ...
+    engine.validate(SCHEMA.block, config, diags)
+    if diags.has_error():
+        resp = ConfigureResponse()
+        resp.diagnostics.extend(diags)
+        return resp
+    return await lifecycle.configure(p, config)  # ... then configures with the env merged in
 
 
 def errs(resp):
@@ -46,8 +51,11 @@ async def test_configure_returns_a_session_closed_by_the_provider():
 
 
 async def test_insecure_with_fingerprint_names_attribute():
+    # an environment value meets the attribute's own validators, and the message names the variable
     resp = await configure({"VESSEL_CERT_FINGERPRINT": FP}, endpoint="hmm", insecure=True)
-    assert list(errs(resp)) == ["insecure"] and "VESSEL_CERT_FINGERPRINT" in errs(resp)["insecure"]
+    assert list(errs(resp)) == ["cert_fingerprint"] and errs(resp)["cert_fingerprint"].startswith("VESSEL_CERT_FINGERPRINT:")
+    resp = await configure({"VESSEL_INSECURE": "true"}, endpoint="hmm", cert_fingerprint=FP)
+    assert list(errs(resp)) == ["insecure"] and "VESSEL_INSECURE" in errs(resp)["insecure"]
     # the same conflict inside the block is caught at validate time already
     diags = Diagnostics()
     engine.validate(SCHEMA.block, {**SCHEMA.null_value(), "insecure": True, "cert_fingerprint": FP}, diags)
@@ -66,6 +74,9 @@ async def test_insecure_with_fingerprint_names_attribute():
         ({"endpoint": "10.0.0.1:99999"}, {}, "endpoint"),
         ({"endpoint": "https://hmm:0"}, {}, "endpoint"),
         ({}, {"VESSEL_ENDPOINT": "hmm.lab:70000"}, "endpoint"),
+        ({}, {"VESSEL_SSH_PORT": "22.5"}, "ssh_port"),
+        ({}, {"VESSEL_SSH_HOST_KEY_FINGERPRINT": "MD5:aa"}, "ssh_host_key_fingerprint"),
+        ({}, {"VESSEL_WATCHDOG_DEADLINE": "soon"}, "watchdog_deadline"),
     ],
 )
 async def test_configuration_errors_name_the_attribute(values, env, attr):

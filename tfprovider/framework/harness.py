@@ -27,7 +27,7 @@ from typing import Any, AsyncIterator, Callable
 from tfprovider import cty
 from tfprovider.framework import engine, lifecycle
 from tfprovider.framework.diag import Diagnostics
-from tfprovider.framework.resource import ConfigureResponse, Provider, Resource
+from tfprovider.framework.resource import Provider, Resource
 
 
 @dataclass
@@ -113,14 +113,17 @@ class Walk:
         return res
 
     async def configure(self, config: dict[str, Any]) -> Diagnostics:
-        resp = ConfigureResponse()
+        """ValidateProviderConfig then ConfigureProvider, as Terraform sends them."""
         full = {**self.provider.schema.null_value(), **config}
-        engine.validate(self.provider.schema.block, full, resp.diagnostics)
-        self.provider.validate_config(full, resp.diagnostics)
-        if not resp.diagnostics.has_error():
-            await lifecycle.run(self.provider.configure(full, resp), resp.diagnostics, "Provider Configure")
-        self.data = resp.data
-        return resp.diagnostics
+        diags = Diagnostics()
+        engine.validate(self.provider.schema.block, full, diags)
+        self.provider.validate_config(full, diags)
+        self.data = None
+        if not diags.has_error():
+            resp = await lifecycle.configure(self.provider, full)
+            diags.extend(resp.diagnostics)
+            self.data = resp.data
+        return diags
 
     def _config(self, res: Resource, config: dict[str, Any]) -> Any:
         return _wire(res, {**res.schema.null_value(), **config}, unknown=True)

@@ -12,11 +12,15 @@ exception escaping resource code into a diagnostic; :func:`run` is the plain one
 from __future__ import annotations
 
 import logging
+from decimal import Decimal, InvalidOperation
 from typing import Any, Awaitable, Callable
 
+from tfprovider import cty
+from tfprovider.cty import AttributePath
 from tfprovider.framework import engine
-from tfprovider.framework.diag import Diagnostics
-from tfprovider.framework.resource import Request, Resource, Response
+from tfprovider.framework.diag import Diagnostic, Diagnostics
+from tfprovider.framework.resource import ConfigureResponse, Provider, Request, Resource, Response
+from tfprovider.framework.validators import ValidatorRequest, as_validator
 
 log = logging.getLogger("tfprovider.framework")
 
@@ -42,6 +46,61 @@ def report_exception(diags: Diagnostics, what: str, exc: BaseException) -> None:
         return
     log.warning("%s failed: %s", what, type(exc).__name__)
     diags.add_error(f"{what} Failed", f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__)
+
+
+_TRUE, _FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off", "")
+
+
+def _from_text(ty: Any, text: str) -> Any:
+    """``text`` (an environment variable) as a value of the primitive type ``ty``; ValueError."""
+    if ty == cty.Bool:
+        t = text.strip().lower()
+        if t in _TRUE or t in _FALSE:
+            return t in _TRUE
+        raise ValueError("is not a boolean (use true or false)")
+    if ty == cty.Number:
+        try:
+            d = Decimal(text.strip())
+        except InvalidOperation:
+            raise ValueError("is not a number") from None
+        if not d.is_finite():
+            raise ValueError("is not a number")
+        return int(d) if d == d.to_integral_value() else d
+    return text or None
+
+
+async def configure(provider: Provider, config: Any, call: Runner = run) -> ConfigureResponse:
+    """Merge ``Attribute(env=...)`` values the configuration leaves null, validate them with the
+    attributes' own validators (diagnostics on the attribute, naming the variable), then call
+    ``provider.configure``. The block's own values were validated already (ValidateProviderConfig)."""
+    resp = ConfigureResponse()
+    merged = dict(config or {})
+    env_only: dict[str, Any] = {}
+    for name, attr in provider.schema.attributes.items():
+        var = attr.env
+        if var is None or merged.get(name) is not None or var not in provider.environ:
+            continue
+        if not cty.is_known(merged.get(name, None)) and name in merged:
+            continue  # unknown until apply: configure runs again then
+        text = provider.environ[var]
+        try:
+            value = _from_text(attr.type, text)
+        except ValueError as exc:
+            resp.diagnostics.add_attribute_error(AttributePath().attr(name), "Invalid Environment Variable",
+                                                 f"{var}={text!r} {exc}.")
+            continue
+        merged[name] = env_only[name] = value
+        resp.from_env[name] = var
+    for name, value in env_only.items():  # the attributes' own validators, once, on the env values
+        found = Diagnostics()
+        path = AttributePath().attr(name)
+        for v in provider.schema.attributes[name].validators:
+            as_validator(v).validate(ValidatorRequest(value, path, merged, merged, found))
+        for d in found:
+            resp.diagnostics.append(Diagnostic(d.severity, d.summary, f"{resp.from_env[name]}: {d.detail}", d.path))
+    if not resp.diagnostics.has_error():
+        await call(provider.configure(merged, resp), resp.diagnostics, "Provider Configure")
+    return resp
 
 
 def validate(res: Any, config: Any, diags: Diagnostics, **kw: Any) -> None:

@@ -28,6 +28,7 @@ diagnostic, and whatever ``resp.state`` holds at that moment is saved by Terrafo
 """
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from typing import Any, Callable, ClassVar, Mapping
 
@@ -153,6 +154,12 @@ class DataSource:
 class ConfigureResponse:
     data: Any = None
     diagnostics: Diagnostics = field(default_factory=Diagnostics)
+    #: attribute -> the environment variable its value came from (``Attribute(env=...)``)
+    from_env: dict[str, str] = field(default_factory=dict)
+
+    def source(self, name: str) -> str:
+        """How a diagnostic names where ``name``'s value came from."""
+        return self.from_env.get(name, name)
 
 
 class Provider:
@@ -160,6 +167,8 @@ class Provider:
 
     type_name: ClassVar[str] = ""
     schema: ClassVar[Schema] = Schema()
+    #: where ``Attribute(env=...)`` values are looked up
+    environ: Mapping[str, str] = os.environ
     #: the types it serves (a provider may fill these per instance, e.g. on first use)
     resources: list[type[Resource]] = []
     data_sources: list[type[DataSource]] = []

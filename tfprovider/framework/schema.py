@@ -63,8 +63,12 @@ class Attribute:
         default: Any = None,
         validators: Iterable[Any] = (),
         plan_modifiers: Iterable[Any] = (),
+        env: str | None = None,
     ) -> None:
         self.type = type
+        #: provider attributes: the environment variable that supplies the value when the
+        #: configuration leaves it null (merged before validation, see lifecycle.configure)
+        self.env = env
         self.required = required
         self.optional = optional
         self.computed = computed

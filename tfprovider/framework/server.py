@@ -22,7 +22,6 @@ from tfprovider.framework.protoconv import (
     schema_to_proto,
 )
 from tfprovider.framework.resource import (
-    ConfigureResponse,
     DataSource,
     Function,
     FunctionError,
@@ -256,8 +255,7 @@ class ProviderServer:
         self.terraform_version = request.terraform_version
         config = self._decode(request.config, self.provider.schema.cty_type, diags, "Provider Configuration")
         if not diags.has_error():
-            resp = ConfigureResponse()
-            await self._call(self.provider.configure(config or {}, resp), resp.diagnostics, "Provider Configure")
+            resp = await lifecycle.configure(self.provider, config, self._call)
             diags.extend(resp.diagnostics)
             if not resp.diagnostics.has_error():
                 targets: list[Resource | DataSource] = [*self.resources.values(), *self.data_sources.values()]

@@ -20,7 +20,6 @@ from tfprovider.cty import AttributePath
 from tfprovider.framework import (
     Attribute,
     ConfigureResponse,
-    Diagnostics,
     Provider,
     Schema,
     conflicts_with,
@@ -130,14 +129,10 @@ SCHEMA = Schema(
     description="Manage Huawei E9000 blade chassis (HMM, blades, CX switch modules).",
 )
 
-
-def _bool(text: str) -> bool | None:
-    t = text.strip().lower()
-    if t in ("1", "true", "yes", "on"):
-        return True
-    if t in ("0", "false", "no", "off", ""):
-        return False
-    return None
+# every attribute may come from the environment: VESSEL_<NAME> (merged and validated by the
+# framework before configure, so an env value meets the same validators as the block's)
+for _name, _attr in SCHEMA.attributes.items():
+    _attr.env = _env(_name)
 
 
 class VesselProvider(Provider):
@@ -145,7 +140,7 @@ class VesselProvider(Provider):
     schema = SCHEMA
 
     def __init__(self, environ: Mapping[str, str] | None = None) -> None:
-        self.environ = os.environ if environ is None else environ
+        self.environ = os.environ if environ is None else environ  #: where VESSEL_* are read
         from tfprovider.vessel import resources as res_pkg
 
         self.resources = list(getattr(res_pkg, "RESOURCES", []))
@@ -153,54 +148,20 @@ class VesselProvider(Provider):
         self.functions = list(getattr(res_pkg, "FUNCTIONS", []))
         self.sessions: list[Any] = []  #: one per ConfigureProvider (one per process in practice)
 
-    def validate_config(self, config: Mapping[str, Any], diags: Diagnostics) -> None:
-        # the attribute validators see the provider block only; the env is checked at configure
-        pass
-
-    def _merged(self, config: Mapping[str, Any], diags: Diagnostics) -> dict[str, Any] | None:
-        values: dict[str, Any] = {}
-        for name in self.schema.attributes:
-            v = config.get(name)
-            if not cty.is_known(v):
-                return None  # known only after apply: configure again then
-            source = name
-            if v is None and _env(name) in self.environ:
-                text = self.environ[_env(name)]
-                source = _env(name)
-                if name == "ssh_port":
-                    v = int(text) if text.strip().isdigit() else None
-                    if v is None or not 1 <= v <= 65535:
-                        diags.add_attribute_error(
-                            AttributePath().attr(name), "Invalid Environment Variable",
-                            f"{_env(name)}={text!r} is not a TCP port (1-65535).",
-                        )
-                elif name == "insecure":
-                    v = _bool(text)
-                    if v is None:
-                        diags.add_attribute_error(
-                            AttributePath().attr(name), "Invalid Environment Variable",
-                            f"{_env(name)}={text!r} is not a boolean (use true or false).",
-                        )
-                else:
-                    v = text or None
-            values[name] = (v, source)
-        return values
-
     async def configure(self, config: Mapping[str, Any], resp: ConfigureResponse) -> None:
+        """``config`` holds the block's values and, where it leaves them null, the ``VESSEL_*``
+        environment (merged and validated by the framework: ``Attribute(env=...)``)."""
         diags = resp.diagnostics
-        merged = self._merged(config, diags)
-        if merged is None or diags.has_error():
-            return
-        val = {k: v for k, (v, _) in merged.items()}
-        src = {k: s for k, (_, s) in merged.items()}
+        if not all(cty.is_known(v) for v in config.values()):
+            return  # known only after apply: configure runs again then
+        val = dict(config)
+        src = {k: resp.source(k) for k in val}
 
         def err(name: str, summary: str, detail: str) -> None:
             diags.add_attribute_error(AttributePath().attr(name), summary, detail)
 
         if not val["endpoint"]:
             err("endpoint", "Missing Chassis Endpoint", "Set endpoint in the provider block or the VESSEL_ENDPOINT environment variable.")
-        elif (problem := _endpoint_problem(val["endpoint"])) is not None:
-            err("endpoint", "Invalid Chassis Endpoint", f"{src['endpoint']} = {val['endpoint']!r} {problem}.")
         if val["insecure"] and (val["cert_fingerprint"] or val["ca_cert"]):
             other = "cert_fingerprint" if val["cert_fingerprint"] else "ca_cert"
             err(
@@ -209,13 +170,7 @@ class VesselProvider(Provider):
             )
         fingerprint = val["cert_fingerprint"]
         if fingerprint is not None:
-            if not re.fullmatch(_SHA256_HEX, fingerprint):
-                err("cert_fingerprint", "Invalid Certificate Fingerprint",
-                    f"{src['cert_fingerprint']} must be 64 hex digits, optionally colon-separated.")
             fingerprint = fingerprint.replace(":", "").lower()
-        if val["ssh_host_key_fingerprint"] and not re.fullmatch(_SSH_FP, val["ssh_host_key_fingerprint"]):
-            err("ssh_host_key_fingerprint", "Invalid SSH Host Key Fingerprint",
-                f'{src["ssh_host_key_fingerprint"]} must look like "SHA256:<43 base64 characters>".')
         pem = None
         if val["ca_cert"]:
             try:
