@@ -73,13 +73,15 @@ def proposed_new(block: Any, prior: Any, config: Any) -> Any:
     return out
 
 
-def _wire(res: Resource, value: Any, *, unknown: bool = False) -> Any:
+def _wire(res: Resource, value: Any, *, unknown: bool = False, config: bool = False) -> Any:
     """``value`` after a trip over the wire (msgpack through the schema type)."""
     if value is None:
         return None
     value = engine.normalize(res.schema.block, value)
     if not unknown:
         value = engine.null_unknowns(res.schema.block, value)
+    if not config and engine.has_write_only(res.schema.block):
+        value = engine.null_write_only(res.schema.block, value)  # never in a plan or a state
     ty = res.schema.cty_type
     return cty.decode_msgpack(cty.encode_msgpack(value, ty), ty)
 
@@ -126,7 +128,7 @@ class Walk:
         return diags
 
     def _config(self, res: Resource, config: dict[str, Any]) -> Any:
-        return _wire(res, {**res.schema.null_value(), **config}, unknown=True)
+        return _wire(res, {**res.schema.null_value(), **config}, unknown=True, config=True)
 
     def validate(self, type_name: str, config: dict[str, Any]) -> Outcome:
         res = self.resource(type_name)
@@ -140,6 +142,7 @@ class Walk:
         out = Outcome(prior=state)
         if config is None:  # destroy
             out.private = dict(private or {})
+            await lifecycle.plan_destroy(res, state, out.private, out.diagnostics)
             return out
         cfg = self._config(res, config)
         lifecycle.validate(res, cfg, out.diagnostics)
@@ -151,6 +154,9 @@ class Walk:
         if out.ok:
             planned = _wire(res, planned, unknown=True)
             for name, value in cfg.items():
+                attr = res.schema.attributes.get(name)
+                if attr is not None and attr.write_only:
+                    continue
                 if value is not None and cty.is_wholly_known(value) and planned.get(name) != value:
                     out.diagnostics.add_error("Provider produced invalid plan",
                                               f"planned {name} = {planned.get(name)!r}, the configuration "
@@ -163,7 +169,7 @@ class Walk:
         """Plan then apply (Terraform re-plans in the apply process); a replace is delete + create."""
         plan = await self.plan(type_name, config, state, private)
         if not plan.ok:
-            plan.state = state
+            plan.state, plan.prior = state, state
             return plan
         res = self.resource(type_name)
         cfg = None if config is None else self._config(res, config)

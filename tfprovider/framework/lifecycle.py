@@ -126,6 +126,14 @@ async def plan(res: Resource, prior: Any, proposed: Any, config: Any, private: d
     return planned, replace, private
 
 
+async def plan_destroy(res: Resource, prior: Any, private: dict, diags: Diagnostics, call: Runner = run) -> None:
+    """The resource's objections to destroying ``prior`` (diagnostics only)."""
+    if prior is not None and type(res).plan_destroy is not Resource.plan_destroy:
+        resp = Response(state=None, private=private)
+        await call(res.plan_destroy(Request(state=prior, private=private), resp), resp.diagnostics, "Plan")
+        diags.extend(resp.diagnostics)
+
+
 async def apply(res: Resource, prior: Any, planned: Any, config: Any, private: dict, diags: Diagnostics,
                 call: Runner = run) -> tuple[Any, dict]:
     """(new state, private) after create (prior None), delete (planned None) or update."""

@@ -131,6 +131,10 @@ class Resource:
         append to ``resp.requires_replace`` (paths) or add diagnostics. Not called for
         destroys."""
 
+    async def plan_destroy(self, req: Request, resp: Response) -> None:
+        """Optional hook when a destroy is planned (``req.state`` is what goes away): add an
+        error diagnostic to refuse it before anyone types ``yes``."""
+
     def validate_config(self, config: Mapping[str, Any], diags: Diagnostics) -> None:
         """Optional cross-attribute checks (config may hold unknowns)."""
 

@@ -338,6 +338,9 @@ class ProviderServer:
         if diags.has_error():
             return pb.PlanResourceChange.Response(diagnostics=diagnostics_to_proto(diags))
         if proposed is None:  # destroy (plan_destroy capability)
+            await lifecycle.plan_destroy(res, prior, _decode_private(request.prior_private), diags, self._call)
+            if diags.has_error():
+                return pb.PlanResourceChange.Response(diagnostics=diagnostics_to_proto(diags))
             return pb.PlanResourceChange.Response(
                 planned_state=dynamic_value(None, ty), planned_private=request.prior_private
             )

@@ -7,9 +7,10 @@ facade's :attr:`~vessel_core.chassis.Chassis.routes` says so when asked).
 """
 from __future__ import annotations
 
+import re
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationInfo, field_validator
 
 from vessel_core.models.hmm_web import Alarm, AlarmList, SelEntry, UpgradeStatus, UpgradeTarget
 from vessel_core.models.vrp import EthTrunk, InterfaceBrief, LldpNeighbor, MacEntry, PortVlan, RunningConfig, Vlan
@@ -198,6 +199,30 @@ class User(FacadeModel):
     enabled: bool = True
     locked: bool = False
     interfaces: list[str] = Field(default_factory=list)
+
+
+#: HMM local account names: 1-16 letters, digits, _ . - (not starting with . or -) [INF]
+USERNAME = r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,15}$"
+ROLES = ("Administrator", "Operator", "ReadOnly", "Commonuser")
+
+
+class Account(FacadeModel):
+    """System Mgmt → Account: one HMM local user as it is managed. The password is write-only:
+    sent when given, never read back, never captured in a snapshot."""
+
+    name: str = Field(pattern=USERNAME, description="the account's user name")
+    role: Literal["Administrator", "Operator", "ReadOnly", "Commonuser"] = "Operator"
+    enabled: bool = True
+    password: SecretStr | None = Field(None, description="8 or more characters, letters and digits")
+
+    @field_validator("password")
+    @classmethod
+    def _strong_enough(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None:
+            pw = value.get_secret_value()
+            if len(pw) < 8 or not (re.search(r"[A-Za-z]", pw) and re.search(r"\d", pw)):
+                raise ValueError("must have at least 8 characters with letters and digits")
+        return value
 
 
 #: a host name, an IPv4 or an IPv6 address, or empty (what the HMM's NTP page accepts) [INF]

@@ -5,8 +5,8 @@ import re
 from typing import TYPE_CHECKING, Literal
 
 from vessel_core.chassis._util import as_int, b01, flag, records, split_list
-from vessel_core.chassis.managed import WebField, WebSetting, build
-from vessel_core.chassis.models import LdapSettings, NtpSettings, User
+from vessel_core.chassis.managed import Collection, WebField, WebSetting, build
+from vessel_core.chassis.models import Account, LdapSettings, NtpSettings, User
 from vessel_core.errors import NotFoundError, ValidationError
 
 if TYPE_CHECKING:
@@ -32,11 +32,66 @@ class Ntp(WebSetting[NtpSettings]):
     factory = NtpSettings()
 
 
+class Users(Collection[str, Account]):
+    """System Mgmt → Account: the HMM's local users, keyed by name. The password is write-only;
+    restoring a deleted account is not possible (no password is ever captured), so a failed
+    delete that cannot be verified reports ``rollback-failed``."""
+
+    kind, model, key = "hmm.users", Account, "name"
+    write_only = frozenset({"password"})
+    referer = "system_manage.html"
+
+    def __init__(self, ch: "Chassis") -> None:
+        super().__init__(ch)
+        self._ids: dict[str, int] = {}  # name -> the id the modify/delete verbs take
+
+    async def read_all(self) -> list[Account]:
+        doc = await self._ch.web_read("userhandler.php", "getuserlist", referer=self.referer)
+        self._ch.route("hmm.users.list", "web")
+        self._ids = {r.get("username", ""): as_int(r.get("id"), 0) or 0 for r in records(doc, "user")}
+        return [Account.model_construct(name=r.get("username", ""), role=r.get("role", ""),
+                                        enabled=flag(r.get("enabled", "1")), password=None)
+                for r in records(doc, "user")]
+
+    async def _id(self, name: str) -> int:
+        await self.list()
+        return self._ids[name]
+
+    @staticmethod
+    def _secret(want: Account) -> str | None:
+        return want.password.get_secret_value() if want.password is not None else None
+
+    async def write_create(self, want: Account) -> None:
+        if want.password is None:
+            raise ValidationError(f"account {want.name!r}: a new account needs a password",
+                                  operation="hmm.users.create", field="password")
+        await self._ch.web_write("userhandler.php", "adduser", {
+            "username": want.name, "userpasswd": self._secret(want), "role": want.role},
+            operation="userhandler.adduser", referer=self.referer)
+        if not want.enabled:
+            self._ch.cache.invalidate(self.kind)
+            await self._ch.web_write("userhandler.php", "modifyuser", {"id": await self._id(want.name), "enabled": "0"},
+                                     operation="userhandler.modifyuser", referer=self.referer)
+
+    async def write_update(self, want: Account, have: Account) -> None:
+        await self._ch.web_write("userhandler.php", "modifyuser", {
+            "id": await self._id(want.name), "userpasswd": self._secret(want),
+            "role": want.role if want.role != have.role else None,
+            "enabled": b01(want.enabled) if want.enabled != have.enabled else None},
+            operation="userhandler.modifyuser", referer=self.referer)
+
+    async def write_delete(self, have: Account) -> None:
+        await self._ch.web_write("userhandler.php", "deluser", {"id": await self._id(have.name)},
+                                 operation="userhandler.deluser", referer=self.referer)
+
+
 class System:
     def __init__(self, ch: "Chassis") -> None:
         self._ch = ch
         #: the NTP client settings (a :class:`~vessel_core.chassis.managed.Setting`)
         self.ntp = Ntp(ch)
+        #: the HMM's local accounts (a :class:`~vessel_core.chassis.managed.Collection`)
+        self.users = Users(ch)
 
     # ------------------------------------------------------------------ accounts
     async def list_users(self) -> list[User]:

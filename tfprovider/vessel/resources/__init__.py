@@ -5,8 +5,9 @@ from tfprovider.vessel.resources.lag import RESOURCES as _LAG
 from tfprovider.vessel.resources.ntp_server import RESOURCES as _NTP
 from tfprovider.vessel.resources.switch_info import DATA_SOURCES as _SWITCH_DATA_SOURCES
 from tfprovider.vessel.resources.switch_port import RESOURCES as _PORT
+from tfprovider.vessel.resources.user import RESOURCES as _USER
 from tfprovider.vessel.resources.vlan import RESOURCES as _VLAN
 
-RESOURCES = [*_VLAN, *_PORT, *_LAG, *_NTP]
+RESOURCES = [*_VLAN, *_PORT, *_LAG, *_NTP, *_USER]
 DATA_SOURCES = [*_KVM_DATA_SOURCES, *_SWITCH_DATA_SOURCES]
 FUNCTIONS = [*_SWITCH_FUNCTIONS]

@@ -127,6 +127,16 @@ def validate_model(resource: Any, config: dict[str, Any], diags: "Diagnostics") 
                 diags.add_error("Invalid Attribute Combination", e["msg"])
 
 
+def report_change_failure(res: Any, req: Any, resp: Any, what: str, exc: BaseException,
+                          secrets: list[str] | None = None) -> None:
+    """The diagnostic of a failed create/update, and the state the chassis really shows when the
+    failure says so (a rolled-back create takes nothing over: no state)."""
+    diagnose(resp.diagnostics, f"{res.type_name} not {what}d", exc, schema=res.schema, secrets=secrets)
+    known, state = partial_state(exc, lambda m: res._state(req.plan, m))
+    if known and not (what == "create" and getattr(exc, "rolled_back", False)):
+        resp.state = state
+
+
 class SettingResource(Resource):
     """A singleton chassis setting (NTP, LDAP, chassis settings, power policy) as a resource.
 
@@ -178,10 +188,7 @@ class SettingResource(Resource):
             want = build(self.model, _model_values(self, req.plan), f"{self.type_name}.{what}")
             after = await setting.set(want)
         except Exception as exc:  # noqa: BLE001 - every failure becomes a diagnostic
-            diagnose(resp.diagnostics, f"{self.type_name} not {what}d", exc, schema=self.schema)
-            known, state = partial_state(exc, lambda m: self._state(req.plan, m))
-            if known and not (what == "create" and getattr(exc, "rolled_back", False)):
-                resp.state = state  # what the chassis shows now (a rolled-back create takes nothing over)
+            report_change_failure(self, req, resp, what, exc)
             return
         resp.state = self._state(req.plan, after)
 
@@ -208,4 +215,102 @@ class SettingResource(Resource):
         resp.state = {**self.schema.null_value(), "id": self.id_value}
 
 
-__all__ = ["SettingResource", "sdk_model", "diagnose", "leaves", "partial_state", "session_of", "validate_model"]
+class CollectionResource(Resource):
+    """One keyed object of a chassis collection (users, profiles, pools) as a resource.
+
+    A subclass declares ``type_name``, ``schema`` (attributes named like the model's fields, the
+    key attribute with ``requires_replace``, plus ``id``), ``model``, ``key`` and :meth:`bind`
+    (the SDK's :class:`~vessel_core.chassis.managed.Collection`); :meth:`secrets` adds write-only
+    values (passwords) from the configuration. It gets create (refused, naming the key, when the
+    object already exists: import it), read (gone -> removed from state), update, delete,
+    import by key; validate-time diagnostics from the model's rules; plan-time refusal of two
+    resources claiming one key; the guard's snapshot / verify / restore / audit on every change.
+    """
+
+    model: ClassVar[type[Any]]
+    key: ClassVar[str]
+    import_id = "id"
+
+    def bind(self, session: "Session") -> Any:  # pragma: no cover - interface
+        raise NotImplementedError
+
+    def secrets(self, req: Any, *, creating: bool) -> dict[str, Any]:
+        """Write-only model values to send with this change (from ``req.config``)."""
+        return {}
+
+    async def check_plan(self, req: Any, resp: Any) -> None:
+        """Resource-specific plan checks (lock-out guards)."""
+
+    async def check_destroy(self, req: Any, resp: Any) -> None:
+        """Resource-specific objections to a destroy."""
+
+    def _collection(self) -> Any:
+        return self.bind(session_of(self.provider_data))
+
+    def _state(self, base: dict[str, Any], value: Any) -> dict[str, Any]:
+        shown = value.model_dump(mode="json", exclude=set(getattr(self._collection(), "write_only", ())))
+        return {**base, **{k: v for k, v in shown.items() if k in self.schema.attributes},
+                "id": str(getattr(value, self.key))}
+
+    def validate_config(self, config: Any, diags: "Diagnostics") -> None:
+        validate_model(self, config, diags)
+
+    async def modify_plan(self, req: Any, resp: Any) -> None:
+        from tfprovider import cty
+
+        plan = resp.state
+        if self.provider_data is None or not cty.is_known(plan.get(self.key)):
+            return
+        replaced = req.state is not None and req.state.get(self.key) != plan.get(self.key)
+        if not replaced:  # a replacement is planned twice; its claim counts on the create pass
+            owners = session_of(self.provider_data).claim(self.type_name, str(plan[self.key]))
+            if len(owners) > 1:
+                resp.diagnostics.add_attribute_error(
+                    AttributePath().attr(self.key), "Object Managed Twice",
+                    f"{self.key} = {plan[self.key]!r}: {len(owners)} {self.type_name} resources of this "
+                    "configuration manage it; they would undo each other on every apply. Keep one.")
+                return
+        await self.check_plan(req, resp)
+
+    async def plan_destroy(self, req: Any, resp: Any) -> None:
+        if self.provider_data is not None:
+            await self.check_destroy(req, resp)
+
+    def _want(self, req: Any, what: str) -> Any:
+        from vessel_core.chassis.managed import build
+
+        return build(self.model, {**_model_values(self, req.plan), **self.secrets(req, creating=what == "create")},
+                     f"{self.type_name}.{what}")
+
+    async def _change(self, req: Any, resp: Any, what: str) -> None:
+        coll = self._collection()
+        try:
+            want = self._want(req, what)
+            after = await (coll.create(want) if what == "create" else coll.update(want))
+        except Exception as exc:  # noqa: BLE001 - every failure becomes a diagnostic
+            report_change_failure(self, req, resp, what, exc,
+                                  secrets=[str(v) for v in self.secrets(req, creating=True).values() if v])
+            return
+        resp.state = self._state(req.plan, after)
+
+    async def create(self, req: Any, resp: Any) -> None:
+        await self._change(req, resp, "create")
+
+    async def update(self, req: Any, resp: Any) -> None:
+        await self._change(req, resp, "update")
+
+    async def read(self, req: Any, resp: Any) -> None:
+        have = await self._collection().get(req.state[self.key])
+        resp.state = None if have is None else self._state(req.state, have)
+
+    async def delete(self, req: Any, resp: Any) -> None:
+        try:
+            await self._collection().delete(req.state[self.key])
+        except Exception as exc:  # noqa: BLE001
+            diagnose(resp.diagnostics, f"{self.type_name} not deleted", exc, schema=self.schema)
+
+    async def import_state(self, req: Any, resp: Any) -> None:
+        resp.state = {**self.schema.null_value(), self.key: req.id, "id": req.id}
+
+
+__all__ = ["CollectionResource", "SettingResource", "sdk_model", "diagnose", "leaves", "partial_state", "session_of", "validate_model"]

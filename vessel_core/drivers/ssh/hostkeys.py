@@ -17,7 +17,6 @@ import asyncssh
 
 from vessel_core.errors import ValidationError
 
-
 #: (host, port) -> fingerprint of the key last refused there (for the error message)
 _REFUSED: dict[tuple[str, int], str] = {}
 

@@ -1,0 +1,2 @@
+# An HMM account is imported by its name.
+terraform import vessel_user.ops ops
