@@ -7,9 +7,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from vessel_ws import VesselWorkspace
 
 from vessel_core.sim.testing import EmulatorThread
-from vessel_ws import VesselWorkspace
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(600)]
 
