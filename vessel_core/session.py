@@ -169,14 +169,16 @@ class Session:
         return self._ca_file
 
     # ------------------------------------------------------------------ lifetime
-    async def aclose(self) -> None:
-        """Close every HTTP client and SSH session this session opened (idempotent)."""
+    async def aclose(self, *, graceful: bool = False) -> None:
+        """Close every HTTP client and SSH session this session opened (idempotent). By default
+        the SSH connections are disconnected without the CLIs' exit commands (a provider process
+        ends within Terraform's grace period); ``graceful=True`` logs out of each CLI first."""
         if self._closed:
             return
         self._closed = True
         closers = []
         if self._switches is not None:
-            closers.append(self._switches.close())
+            closers.append(self._switches.close(graceful=graceful))
         if self._chassis is not None:
             closers.append(self._chassis.aclose())
         await asyncio.gather(*closers, return_exceptions=True)

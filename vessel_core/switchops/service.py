@@ -380,8 +380,8 @@ class Switch:
         macs = await cached("mac", self.cli.mac_table)
         return {"version": version, "interfaces": brief, "lldp": lldp, "mac": macs, "view": await self.view()}
 
-    async def close(self) -> None:
-        await self.cli.close()
+    async def close(self, *, graceful: bool = True) -> None:
+        await self.cli.close(graceful=graceful)
 
 
 class SwitchOps:
@@ -424,6 +424,6 @@ class SwitchOps:
     def commits(self) -> int:
         return sum(s.commits for s in self._switches.values())
 
-    async def close(self) -> None:
-        for sw in self._switches.values():
-            await sw.close()
+    async def close(self, *, graceful: bool = True) -> None:
+        await asyncio.gather(*(sw.close(graceful=graceful) for sw in self._switches.values()),
+                             return_exceptions=True)

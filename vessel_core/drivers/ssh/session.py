@@ -198,9 +198,12 @@ class CliShell:
         async with self._lock:
             await self._open()
 
-    async def close(self) -> None:
+    async def close(self, *, graceful: bool = True) -> None:
+        """Log out (``graceful``: the CLIs' exit commands, up to 1 s) and close the connection.
+        A process shutting down passes ``graceful=False``: the SSH disconnect alone frees the
+        session on the device, without a round trip per CLI level."""
         async with self._lock:
-            await self._close(graceful=True)
+            await self._close(graceful=graceful)
 
     async def __aenter__(self) -> "CliShell":
         await self.open()
@@ -500,8 +503,8 @@ class ShellClient:
     async def __aexit__(self, *exc) -> None:
         await self.close()
 
-    async def close(self) -> None:
-        await self.shell.close()
+    async def close(self, *, graceful: bool = True) -> None:
+        await self.shell.close(graceful=graceful)
 
 
 class ExclusiveShell:
