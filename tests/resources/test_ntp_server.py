@@ -123,3 +123,18 @@ async def test_verify_failure_restores_the_snapshot_value_with_one_rollback_reco
     lab.emu.faults.web_write_drops_fields = {}
     retry = await h.apply(T, want, failed.state)
     assert retry.ok and ntp(lab)["sync_interval_min"] == 15
+
+
+async def test_a_lost_answer_is_reread_never_reported_as_not_applied(lab):
+    """The HMM makes the change and its answer is lost (HTTP 503): the provider reads the
+    setting back, finds it made, verifies it and reports success, one audit record."""
+    lab.emu.faults.web_5xx_after_verbs = {"ntphandler.set": 1}
+    try:
+        created = await lab.harness.apply(T, CONFIG)
+    finally:
+        lab.emu.faults.web_5xx_after_verbs = {}
+    assert created.ok, created.detail()
+    assert ntp(lab) == {"enabled": True, **CONFIG}
+    (rec,) = lab.audit()
+    assert rec["outcome"] == "success" and "answer was lost" in rec["evidence"]["note"]
+    assert (await lab.harness.plan(T, CONFIG, created.state)).empty

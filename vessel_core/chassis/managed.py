@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, AsyncIterator, Awaitable, Callable, ClassVar, Generic, Mapping, TypeVar
 
 from vessel_core.chassis._util import as_int, b01, flag
-from vessel_core.errors import ConflictError, NotFoundError, TransientError, ValidationError, VesselError
+from vessel_core.errors import ChangeError, ConflictError, NotFoundError, TransientError, ValidationError, VesselError
 
 if TYPE_CHECKING:
     from pydantic import BaseModel
@@ -110,13 +110,30 @@ class Setting(_Managed[M]):
                 if ch is not None:
                     ch.outcome, ch.after = "no-op", before
                 return before
-            await self._write(want)
+            try:
+                await self._write(want)
+            except TransientError as exc:
+                await self._answer_lost(exc, want, ch)
             after = await self._fresh()
             if ch is None:
                 await self.verify_value(want, after)
             else:
                 ch.after = after
         return after
+
+    async def _answer_lost(self, exc: TransientError, want: M, ch: "Change | None") -> None:
+        """A write whose answer was lost may have been made: read what the HMM shows. Made: go on
+        to verification (noted in the audit evidence). Not made: fail, saying what is there."""
+        try:
+            have = await self._fresh()
+        except VesselError:
+            raise exc from None
+        if _differs(self._dump(want), self._dump(have)):
+            raise ChangeError(f"{self.kind}: {exc.message}; the HMM shows the setting unchanged",
+                              outcome="failed", after=have, after_known=True, target=self.target,
+                              operation=exc.operation) from exc
+        if ch is not None:
+            ch.evidence["note"] = f"the HMM's answer was lost ({exc.message}); the change was found made"
 
     async def reset(self) -> M | None:
         """Back to the factory value (None and nothing written when there is none)."""

@@ -226,6 +226,8 @@ class Guard:
             yield ch
         except BaseException as exc:
             err = exc if isinstance(exc, ChangeError) else None
+            if err is not None and err.snapshot_id is None:
+                err.snapshot_id = snap.id
             ev = {**ch.evidence, "error": _text(exc)}
             await asyncio.shield(self.audit(scope, op, err.outcome if err else "failed", started=started,
                                             snapshot_id=snap.id, before=before,

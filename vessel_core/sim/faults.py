@@ -41,6 +41,11 @@ class Faults(BaseModel):
         description="Per web verb ('ntphandler.set'): form fields the HMM accepts and silently "
                     "ignores (answers retcode 0, applies the rest). [INF] a firmware that does not "
                     "know a field behaves so; used to prove read-back verification and restore.")
+    web_5xx_after_verbs: dict[str, int] = Field(
+        default_factory=dict,
+        description="Per web verb ('ntphandler.set'): the next N calls are carried out, then answered "
+                    "HTTP 503, so the change is made and its answer lost. [INF] a busy HMM web server "
+                    "(or a proxy in front of it) behaves so; used to prove a lost answer is re-read.")
     firmware_flash: FlashOutcome = Field(default="ok", description="Outcome of the next firmware flashes.")
     session_idle_timeout_s: float = Field(
         default=1800.0, gt=0, description="Idle time after which web and Redfish sessions expire.")

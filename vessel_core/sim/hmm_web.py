@@ -99,7 +99,13 @@ def routes(emulator: "Emulator") -> list[web.RouteDef]:
             if not any(h == name for h, _ in VERBS):
                 raise web.HTTPNotFound()
             return xml_result(4, f"Unknown actiontype {form.get('actiontype', '')!r}.")
-        return await fn(Call(emulator, request, form, session.user, session))
+        answer = await fn(Call(emulator, request, form, session.user, session))
+        verb = f"{name}.{form.get('actiontype', '')}"
+        lost = emulator.faults.web_5xx_after_verbs.get(verb, 0)
+        if lost > 0:  # done, but the answer never arrives
+            emulator.faults.web_5xx_after_verbs = {**emulator.faults.web_5xx_after_verbs, verb: lost - 1}
+            return web.Response(status=503, text="Service Unavailable")
+        return answer
 
     return [
         web.get("/login.html", login_page),
