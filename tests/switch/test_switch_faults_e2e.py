@@ -167,3 +167,38 @@ def test_absent_module_and_control_characters_are_refused_before_apply(sws, emul
     err = " ".join(p.stderr.split())
     assert "Switch Module Not Reachable" in err and "1E" in err and "Traceback" not in err, p.stderr
     assert emulator.running_text() == before and sws.audit() == []
+
+
+@pytest.mark.parametrize("flavour", ["vrp8"])  # the window between commit and audit record is flavour-independent
+def test_kill_between_commit_and_audit_record_is_recorded_by_the_reapply(sws, emulator, flavour):
+    import os
+    import signal
+    import subprocess
+
+    from tfharness import tf_command
+
+    sws.write('resource "vessel_vlan" "k" {\n  switch  = "2X"\n  vlan_id = 70\n  name    = "k"\n}\n')
+    _fault(emulator, latency_ms=300)          # widen commit -> heartbeat -> save -> audit to seconds
+    proc = subprocess.Popen(tf_command(sws.tf_bin, "apply", "-auto-approve"), cwd=sws.dir, env=sws.env,
+                            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        while 70 not in emulator.view().vlans and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert 70 in emulator.view().vlans, "the commit never happened"
+        assert sws.audit() == []                # committed, not yet recorded
+        for pid in sws.provider_pids():
+            os.kill(pid, signal.SIGKILL)
+        proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode != 0 and sws.audit() == []
+    _fault(emulator, latency_ms=0)
+    sws.apply()                                 # the VLAN is ours (intent on disk): completed, recorded
+    (rec,) = sws.audit()
+    assert (rec["op"], rec["outcome"], rec["target"]["id"]) == ("vlan.create", "success", "2X/vlan 70")
+    assert "interrupted" in rec["evidence"]["note"]
+    assert emulator.view().vlans[70].name == "k" and sws.resources()["vessel_vlan.k"]["vlan_id"] == 70
+    assert _saved_equals_running(emulator)
+    sws.assert_no_changes()

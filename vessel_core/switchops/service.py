@@ -235,7 +235,7 @@ class Switch:
                                                            target=self.label, operation=p.op, after_known=False))
             return
         snap = await self.guard.snapshot(self, {CONFIG_FILE: before.text})
-        todo = []
+        todo, completed = [], []
         for p in batch:
             obj = object_of(before, p.change.kind, p.change.key)
             interrupted = None
@@ -246,13 +246,26 @@ class Switch:
                     continue
             if satisfied(before, p.change):
                 if interrupted is not None:  # made by a run killed before it could record it
-                    await self._settle(p, outcome="success", snapshot_id=snap.id, before=None, after=obj,
-                                       evidence={"note": "completed a create interrupted at "
-                                                         f"{interrupted.get('at')}: the object was on the switch"})
+                    completed.append((p, obj, interrupted))
                 else:
                     await self._settle(p, outcome="no-op", snapshot_id=snap.id, before=obj, after=obj)
             else:
                 todo.append(p)
+        if completed:  # the killed run may have died before its save: save, then record
+            saved, save_detail = await self._save()
+            for p, obj, interrupted in completed:
+                note = f"completed a create interrupted at {interrupted.get('at')}: the object was on the switch"
+                if saved:
+                    await self._settle(p, outcome="success", snapshot_id=snap.id, before=None, after=obj,
+                                       evidence={"note": note + "; saved"})
+                else:
+                    msg = (f"switch {self.label}: {p.change.target} is live but NOT saved ({save_detail}); "
+                           "run apply again to save it")
+                    await self._settle(p, outcome="unsaved", snapshot_id=snap.id, before=None, after=obj,
+                                       evidence={"note": note, "error": msg},
+                                       error=SwitchChangeError(msg, outcome="unsaved", snapshot_id=snap.id,
+                                                               target=self.label, operation=p.op, after=obj,
+                                                               after_known=True))
         if not todo:
             self._remember(before)
             return
