@@ -3,11 +3,16 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
 from netmiko import ConnectHandler
 from ntc_templates.parse import parse_output
 from sim_ssh_helpers import PASSWORD
 
 from vessel_core.sim.ssh import start_switch_ssh
+
+# netmiko paces its reads with fixed sleeps (about 12-16 s a session): run by `make test`, not by
+# the fast loop
+pytestmark = pytest.mark.slow
 
 
 def _netmiko_session(port: int, device_type: str, config: list[str], commit: bool) -> tuple[str, str, str]:

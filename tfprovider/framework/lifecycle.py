@@ -161,7 +161,24 @@ async def apply(res: Resource, prior: Any, planned: Any, config: Any, private: d
     diags.extend(resp.diagnostics)
     if planned is not None and resp.state is None and not diags.has_error():
         diags.add_error("Missing Resource State", f"{res.type_name} returned a null object without an error.")
-    return resp.state, resp.private
+    return keep_equivalent(res.schema.block, planned, resp.state), resp.private
+
+
+def keep_equivalent(blk: Any, known: Any, new: Any) -> Any:
+    """``new`` with every top-level attribute that declares ``semantic_equal`` and means the same
+    as its ``known`` value replaced by that value."""
+    if not isinstance(known, dict) or not isinstance(new, dict):
+        return new
+    out = None
+    for name, attr in blk.attributes.items():
+        fn = attr.semantic_equal
+        if fn is None or name not in known or name not in new or known[name] == new[name]:
+            continue
+        if known[name] is not None and new[name] is not None and cty.is_wholly_known(known[name]) \
+                and fn(known[name], new[name]):
+            out = dict(new) if out is None else out
+            out[name] = known[name]
+    return new if out is None else out
 
 
 async def read(res: Resource, state: Any, private: dict, diags: Diagnostics,
@@ -171,7 +188,8 @@ async def read(res: Resource, state: Any, private: dict, diags: Diagnostics,
     if state is not None:
         await call(res.read(Request(state=state, private=private), resp), resp.diagnostics, "Read")
     diags.extend(resp.diagnostics)
-    return (resp.state if not resp.diagnostics.has_error() or resp.state_assigned else state), resp.private
+    new = resp.state if not resp.diagnostics.has_error() or resp.state_assigned else state
+    return keep_equivalent(res.schema.block, state, new), resp.private
 
 
 async def import_state(res: Resource, import_id: str, diags: Diagnostics,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import enum
 import re
-from typing import Any, Iterable, Mapping
+from typing import Any, Callable, Iterable, Mapping
 
 from tfprovider import cty
 
@@ -64,8 +64,13 @@ class Attribute:
         validators: Iterable[Any] = (),
         plan_modifiers: Iterable[Any] = (),
         env: str | None = None,
+        semantic_equal: Callable[[Any, Any], bool] | None = None,
     ) -> None:
         self.type = type
+        #: ``fn(known, new) -> bool``: when the device answers with a value that means the same as
+        #: the one Terraform knows (MAC case, an equivalent VLAN range spelling), the known one is
+        #: kept, so the difference never shows as drift or as an inconsistent result
+        self.semantic_equal = semantic_equal
         #: provider attributes: the environment variable that supplies the value when the
         #: configuration leaves it null (merged before validation, see lifecycle.configure)
         self.env = env
