@@ -88,3 +88,34 @@ async def test_the_harness_reports_what_terraform_would_refuse():
 
     out = await ResourceHarness(LiarProvider, {}).apply("mem_liar", {"name": "eth2", "mac": "aa:bb:cc:00:11:25"})
     assert not out.ok and "inconsistent result after apply" in out.detail() and "name" in out.detail()
+
+
+async def test_every_operation_runs_under_its_timeouts_deadline():
+    import asyncio
+
+    from tfprovider.framework import timeouts_block
+
+    class Slow(Resource):
+        type_name = "mem_slow"
+        schema = Schema({"id": Attribute(cty.String, computed=True), "seconds": Attribute(cty.Number, required=True)},
+                        blocks={"timeouts": timeouts_block("create", "delete")})
+        default_timeouts = {"delete": 0.05}
+
+        async def create(self, req: Any, resp: Any) -> None:
+            self.log.info("creating for %ss", req.plan["seconds"])
+            await asyncio.sleep(float(req.plan["seconds"]))
+            resp.state = {**req.plan, "id": "slow"}
+
+        async def delete(self, req: Any, resp: Any) -> None:
+            await asyncio.sleep(1)
+
+    class SlowProvider(Mem):
+        resources = [Slow]
+
+    h = ResourceHarness(SlowProvider, {})
+    fast = await h.apply("mem_slow", {"seconds": 0.01, "timeouts": {"create": "1s"}})
+    assert fast.ok, fast.detail()
+    late = await h.apply("mem_slow", {"seconds": 2, "timeouts": {"create": "100ms"}})
+    assert not late.ok and late.paths() == ["timeouts.create"] and "within 0.1s" in late.detail()
+    gone = await h.destroy("mem_slow", fast.state)          # no delete in the block: the default applies
+    assert not gone.ok and "within 0.05s" in gone.detail() and "may still complete" in gone.detail()

@@ -11,6 +11,7 @@ exception escaping resource code into a diagnostic; :func:`run` is the plain one
 """
 from __future__ import annotations
 
+import asyncio
 import logging
 from decimal import Decimal, InvalidOperation
 from typing import Any, Awaitable, Callable
@@ -139,13 +140,14 @@ async def apply(res: Resource, prior: Any, planned: Any, config: Any, private: d
     """(new state, private) after create (prior None), delete (planned None) or update."""
     if planned is None:
         resp = Response(state=prior, private=private)
-        await call(res.delete(Request(state=prior, private=private), resp), resp.diagnostics, "Delete")
+        await _within(res, prior, "delete", res.delete(Request(state=prior, private=private), resp),
+                      resp.diagnostics, call, "Delete")
         if not resp.diagnostics.has_error():
             resp.state = None
     elif prior is None:
         resp = Response(state=None, private=private)
-        await call(res.create(Request(config=config, plan=planned, private=private), resp), resp.diagnostics,
-                   "Create")
+        await _within(res, planned, "create", res.create(Request(config=config, plan=planned, private=private), resp),
+                      resp.diagnostics, call, "Create")
         if resp.state is None and not resp.diagnostics.has_error():
             resp.diagnostics.add_error(
                 "Missing Resource State After Create",
@@ -155,13 +157,46 @@ async def apply(res: Resource, prior: Any, planned: Any, config: Any, private: d
         resp = Response(state=planned, private=private)
         resp.state_assigned = False
         req = Request(config=config, plan=planned, state=prior, private=private)
-        await call(res.update(req, resp), resp.diagnostics, "Update")
+        await _within(res, planned, "update", res.update(req, resp), resp.diagnostics, call, "Update")
         if resp.diagnostics.has_error() and not resp.state_assigned:
             resp._state = prior  # nothing reported as done: keep what was there
     diags.extend(resp.diagnostics)
     if planned is not None and resp.state is None and not diags.has_error():
         diags.add_error("Missing Resource State", f"{res.type_name} returned a null object without an error.")
     return keep_equivalent(res.schema.block, planned, resp.state), resp.private
+
+
+def _deadline(res: Resource, obj: Any, operation: str) -> float | None:
+    """Seconds ``operation`` may take: the object's ``timeouts`` block, else the resource's default."""
+    from tfprovider.framework.schema import timeout
+
+    default = res.default_timeouts.get(operation)
+    value = timeout(obj if isinstance(obj, dict) else None, operation, -1.0)
+    return value if value >= 0 else default
+
+
+async def _within(res: Resource, obj: Any, operation: str, coro: Awaitable[None], diags: Diagnostics,
+                  call: Runner, what: str) -> None:
+    """``call(coro)`` under the operation's deadline; running out is a diagnostic on
+    ``timeouts.<operation>`` that says the operation may still complete on the device."""
+    limit = _deadline(res, obj, operation)
+    if limit is None:
+        await call(coro, diags, what)
+        return
+
+    async def bounded() -> None:
+        try:
+            await asyncio.wait_for(coro, limit)
+        except asyncio.TimeoutError:
+            has_block = "timeouts" in getattr(res.schema.block, "blocks", {})
+            diags.add_error(
+                f"{what} Timed Out",
+                f"{res.type_name} {operation} did not finish within {limit:g}s. It may still complete on the "
+                "device: the next plan shows what is there." + (f" Raise timeouts.{operation} to wait longer."
+                                                                  if has_block else ""),
+                AttributePath().attr("timeouts").attr(operation) if has_block else None)
+
+    await call(bounded(), diags, what)
 
 
 def keep_equivalent(blk: Any, known: Any, new: Any) -> Any:
@@ -186,7 +221,8 @@ async def read(res: Resource, state: Any, private: dict, diags: Diagnostics,
     """(refreshed state or None when the object is gone, private)."""
     resp = Response(state=state, private=private)
     if state is not None:
-        await call(res.read(Request(state=state, private=private), resp), resp.diagnostics, "Read")
+        await _within(res, state, "read", res.read(Request(state=state, private=private), resp),
+                      resp.diagnostics, call, "Read")
     diags.extend(resp.diagnostics)
     new = resp.state if not resp.diagnostics.has_error() or resp.state_assigned else state
     return keep_equivalent(res.schema.block, state, new), resp.private

@@ -28,6 +28,7 @@ diagnostic, and whatever ``resp.state`` holds at that moment is saved by Terrafo
 """
 from __future__ import annotations
 
+import logging
 import os
 from dataclasses import dataclass, field
 from typing import Any, Callable, ClassVar, Mapping
@@ -97,8 +98,17 @@ class Resource:
     # composite_id("a", "b"): the ID "x/y" fills attributes a and b
     import_id: ClassVar[Any] = None
 
+    #: seconds each operation may take when the object's ``timeouts`` block does not say
+    #: (operations missing here and in the block have no deadline)
+    default_timeouts: ClassVar[Mapping[str, float]] = {}
+
     def __init__(self) -> None:
         self.provider_data: Any = None
+
+    @property
+    def log(self) -> logging.Logger:
+        """This resource type's logger (``tfprovider.resource.<type_name>``; hclog on stderr)."""
+        return logging.getLogger(f"tfprovider.resource.{self.type_name}")
 
     async def create(self, req: Request, resp: Response) -> None:
         raise NotImplementedError(f"{self.type_name} does not implement create")
