@@ -4,7 +4,7 @@
 # 1. starts the emulated chassis (`vessel-sim`, state in .demo/sim) and reads its ready line;
 # 2. wires the provider in with dev_overrides (a throw-away CLI config in .demo/; with
 #    dev_overrides `init` is unnecessary and skipped);
-# 3. `apply -auto-approve` of examples/tofu/quickstart (VLANs, trunk ports, an LACP LAG on 2X);
+# 3. `apply -auto-approve` of examples/tofu/quickstart (VLANs, trunk ports, an LACP LAG on 2X, NTP);
 # 4. a second `plan -detailed-exitcode` must be empty;
 # 5. stops the emulator and prints a summary (snapshots, audit records).
 set -euo pipefail

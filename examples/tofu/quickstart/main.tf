@@ -95,6 +95,14 @@ resource "vessel_lag" "uplink" {
   description   = "core uplink"
 }
 
+# The chassis clock: the HMM's NTP client (a singleton; destroy turns it back to factory).
+resource "vessel_ntp_server" "this" {
+  preferred_server  = "ntp1.example.net"
+  alternate_server  = "10.20.0.1"
+  timezone          = "GMT+8"
+  sync_interval_min = 30
+}
+
 data "vessel_switch" "this" {
   switch     = var.switch
   depends_on = [vessel_vlan.this, vessel_switch_port.blade1, vessel_lag.uplink]
