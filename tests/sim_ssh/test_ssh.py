@@ -269,3 +269,32 @@ async def test_absent_switch_listener_drops(emulator):
                 pass
     finally:
         await ep.close()
+
+
+async def test_drop_after_a_command_runs_it_and_leaves_no_candidate(emulator, swi2):
+    """ssh_drop_after_command: the matching command takes effect, its answer never arrives, and
+    a session that ends without commit leaves no candidate configuration behind."""
+    sw = emulator.state.switches[2].vrp
+    emulator.faults.ssh_drop_after_command = "^vlan 66$"
+    emulator.faults.ssh_drop_times = 1
+    with pytest.raises((ConnectionError, asyncssh.Error, OSError, asyncio.TimeoutError)):
+        async with connect(swi2) as conn:
+            proc = await conn.create_process(term_type="vt100")
+            sh = Shell(proc)
+            await sh.expect("<CX310_2>")
+            await sh.cmd("system-view", re.escape("[~CX310_2]"))
+            await sh.cmd("vlan 66", re.escape("]"))       # dropped right after it ran
+    assert emulator.faults.ssh_drop_times == 0
+    for _ in range(50):                                      # the server side notices the drop
+        if sw.candidate is None:
+            break
+        await asyncio.sleep(0.02)
+    assert sw.candidate is None and 66 not in sw.running.vlans
+    async with connect(swi2) as conn:                        # fires once: the next session works
+        proc = await conn.create_process(term_type="vt100")
+        sh = Shell(proc)
+        await sh.expect("<CX310_2>")
+        await sh.cmd("system-view", re.escape("[~CX310_2]"))
+        await sh.cmd("vlan 66", re.escape("]"))
+        await sh.cmd("commit", re.escape("]"))
+    assert 66 in sw.running.vlans
