@@ -75,7 +75,7 @@ async def configure(provider: Provider, config: Any, call: Runner = run) -> Conf
     attributes' own validators (diagnostics on the attribute, naming the variable), then call
     ``provider.configure``. The block's own values were validated already (ValidateProviderConfig)."""
     resp = ConfigureResponse()
-    merged = dict(config or {})
+    merged = {**provider.schema.null_value(), **(config or {})}  # an absent config is a null object
     env_only: dict[str, Any] = {}
     for name, attr in provider.schema.attributes.items():
         var = attr.env

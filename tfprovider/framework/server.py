@@ -277,7 +277,16 @@ class ProviderServer:
             if request.raw_state.flatmap:
                 diags.add_error("Unable to Upgrade Resource State", "Flatmap state (Terraform 0.11 and earlier) is not supported.")
             return pb.UpgradeResourceState.Response(diagnostics=diagnostics_to_proto(diags))
-        state = json.loads(raw)
+        try:
+            state = json.loads(raw)
+        except (ValueError, UnicodeDecodeError) as exc:
+            diags.add_error("Unable to Upgrade Resource State",
+                            f"The stored state of this {res.type_name} is not valid JSON ({exc}).")
+            return pb.UpgradeResourceState.Response(diagnostics=diagnostics_to_proto(diags))
+        if not isinstance(state, dict):
+            diags.add_error("Unable to Upgrade Resource State",
+                            f"The stored state of this {res.type_name} is not a JSON object.")
+            return pb.UpgradeResourceState.Response(diagnostics=diagnostics_to_proto(diags))
         version = request.version
         while version < schema.version:
             upgrader = res.upgraders.get(version)
