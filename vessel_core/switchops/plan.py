@@ -197,14 +197,15 @@ def plan_lines(view: SwitchView, changes: list[Change]) -> tuple[list[str], Swit
     b = _Batch(view)
     mode_word = "lacp-static" if view.flavour == "vrp5" else "lacp"
     for ch in changes:
-        if ch.kind == "vlan":
-            b.vlan(int(ch.key), ch.want)  # type: ignore[arg-type]
-        elif ch.kind == "port":
-            b.port(str(ch.key), ch.want)  # type: ignore[arg-type]
-        elif ch.kind == "lag":
-            b.lag(int(ch.key), ch.want, mode_word)  # type: ignore[arg-type]
+        want = ch.want
+        if ch.kind == "vlan" and (want is None or isinstance(want, VlanState)):
+            b.vlan(int(ch.key), want)
+        elif ch.kind == "port" and (want is None or isinstance(want, PortState)):
+            b.port(str(ch.key), want)
+        elif ch.kind == "lag" and (want is None or isinstance(want, LagState)):
+            b.lag(int(ch.key), want, mode_word)
         else:
-            raise ValueError(f"unknown change kind {ch.kind!r}")
+            raise ValueError(f"change of kind {ch.kind!r} wants a {type(want).__name__}")
     return b.lines(), b.view
 
 
@@ -230,8 +231,8 @@ def restore_changes(now: SwitchView, target: SwitchView) -> list[Change]:
 def object_of(view: SwitchView, kind: str, key: int | str) -> VlanState | PortState | LagState | None:
     """The object as the switch has it (physical ports always exist: defaults when unset)."""
     obj = current(view, kind, key)
-    if kind == "port" and obj is not None:
-        return obj.normal()  # type: ignore[union-attr]
+    if isinstance(obj, PortState):
+        return obj.normal()
     return obj
 
 
