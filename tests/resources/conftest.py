@@ -6,11 +6,12 @@ import tempfile
 from pathlib import Path
 from typing import Any, AsyncIterator
 
+import pytest
 import pytest_asyncio
 
 from tfprovider.framework.harness import ResourceHarness
 from tfprovider.vessel.provider import VesselProvider
-from vessel_core.sim.testing import start_emulator
+from vessel_core.sim.testing import EmulatorThread, start_emulator
 
 
 class Lab:
@@ -32,6 +33,13 @@ class Lab:
         if not self.audit_path.exists():
             return []
         return [json.loads(line) for line in self.audit_path.read_text().splitlines() if line.strip()]
+
+
+@pytest.fixture
+def emulator(tmp_path: Path) -> Any:
+    """For the real-binary tests: the emulator on its own loop in a thread (terraform blocks)."""
+    with EmulatorThread(tmp_path / "emu", profile="modern", max_web_sessions=100) as emu:
+        yield emu
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")

@@ -10,8 +10,6 @@ from typing import Any
 import pytest
 from vessel_ws import VesselWorkspace, emulator_ports, open_connections
 
-from vessel_core.sim.testing import EmulatorThread
-
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(600)]
 
 NTP = """
@@ -22,12 +20,6 @@ resource "vessel_ntp_server" "this" {
   sync_interval_min = 30
 }
 """
-
-
-@pytest.fixture
-def emulator(tmp_path: Path) -> Any:
-    with EmulatorThread(tmp_path / "emu", profile="modern", max_web_sessions=100) as emu:
-        yield emu
 
 
 def _ntp(emu: Any) -> dict:

@@ -9,8 +9,6 @@ from typing import Any
 import pytest
 from vessel_ws import VesselWorkspace
 
-from vessel_core.sim.testing import EmulatorThread
-
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(600)]
 
 USER = """
@@ -21,12 +19,6 @@ resource "vessel_user" "ops" {
   password_wo_version = %d
 }
 """
-
-
-@pytest.fixture
-def emulator(tmp_path: Path) -> Any:
-    with EmulatorThread(tmp_path / "emu", profile="modern", max_web_sessions=100) as emu:
-        yield emu
 
 
 def _account(emu: Any, name: str) -> Any:

@@ -13,14 +13,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from decimal import Decimal, InvalidOperation
 from typing import Any, Awaitable, Callable
 
 from tfprovider import cty
 from tfprovider.cty import AttributePath
 from tfprovider.framework import engine
 from tfprovider.framework.diag import Diagnostic, Diagnostics
-from tfprovider.framework.resource import ConfigureResponse, Provider, Request, Resource, Response
+from tfprovider.framework.resource import ConfigureResponse, Provider, Request, Resource, Response, _parse_scalar
 from tfprovider.framework.validators import ValidatorRequest, as_validator
 
 log = logging.getLogger("tfprovider.framework")
@@ -61,12 +60,9 @@ def _from_text(ty: Any, text: str) -> Any:
         raise ValueError("is not a boolean (use true or false)")
     if ty == cty.Number:
         try:
-            d = Decimal(text.strip())
-        except InvalidOperation:
+            return _parse_scalar(text.strip(), ty)  # as import IDs are read
+        except ValueError:
             raise ValueError("is not a number") from None
-        if not d.is_finite():
-            raise ValueError("is not a number")
-        return int(d) if d == d.to_integral_value() else d
     return text or None
 
 
@@ -118,7 +114,8 @@ async def plan(res: Resource, prior: Any, proposed: Any, config: Any, private: d
     planned, replace = engine.plan(res.schema.block, prior, proposed, config, private, diags)
     if not diags.has_error() and type(res).modify_plan is not Resource.modify_plan:
         resp = Response(state=planned, private=private)
-        req = Request(config=config, plan=planned, state=prior, private=private)
+        req = Request(config=config, plan=planned, state=prior, private=private,
+                      replacing=prior is not None and bool(replace))
         await call(res.modify_plan(req, resp), resp.diagnostics, "Plan")
         diags.extend(resp.diagnostics)
         planned = engine.normalize(res.schema.block, resp.state)

@@ -59,6 +59,8 @@ class Request:
     private: dict = field(default_factory=dict)
     id: str = ""
     provider_data: Any = None
+    #: modify_plan: this plan replaces the object (Terraform plans the new one again, as a create)
+    replacing: bool = False
 
 
 class Response:

@@ -59,8 +59,13 @@ class _Managed(Generic[M]):
         if guard is None:  # a bare facade (no session): write and verify, nothing recorded
             yield None
             return
-        async with guard.change(self, op, want=want, before=before, target_id=target_id) as ch:
+        # the caller has just read the scope fresh: that read is the capture (no second read)
+        async with guard.change(self, op, want=want, before=before, target_id=target_id,
+                                files=await self._captured()) as ch:
             yield ch
+
+    async def _captured(self) -> dict[str, bytes | str]:  # pragma: no cover - interface
+        raise NotImplementedError
 
     async def _run_checks(self, value: Any) -> None:
         for check in self.checks:
@@ -143,8 +148,12 @@ class Setting(_Managed[M]):
 
     # ------------------------------------------------------------------ Scope
     async def capture(self) -> dict[str, bytes | str]:
-        value = await self._fresh()
-        return {f"{self.kind}.json": json.dumps(self._dump(value), indent=2, sort_keys=True) + "\n"}
+        await self._fresh()
+        return await self._captured()
+
+    async def _captured(self) -> dict[str, bytes | str]:
+        """The capture of the value read last (from the read cache)."""
+        return {f"{self.kind}.json": json.dumps(self._dump(await self.get()), indent=2, sort_keys=True) + "\n"}
 
     async def verify(self, change: "Change") -> None:
         await self.verify_value(change.want, await self._fresh())
@@ -258,6 +267,10 @@ class Collection(_Managed[M], Generic[K, M]):
     # ------------------------------------------------------------------ Scope
     async def capture(self) -> dict[str, bytes | str]:
         self._ch.cache.invalidate(self.kind)
+        return await self._captured()
+
+    async def _captured(self) -> dict[str, bytes | str]:
+        """The capture of the list read last (from the read cache)."""
         items = [self._dump(m) for m in await self.list()]
         return {f"{self.kind}.json": json.dumps(items, indent=2, sort_keys=True) + "\n"}
 

@@ -214,11 +214,12 @@ class Guard:
     # ------------------------------------------------------------------ the door
     @asynccontextmanager
     async def change(self, scope: Scope, op: str, *, want: Any = None, before: Any = None,
-                     target_id: str | None = None) -> AsyncIterator[Change]:
-        """Guard one mutation of ``scope`` (see the module docstring). Raises
+                     target_id: str | None = None, files: Files | None = None) -> AsyncIterator[Change]:
+        """Guard one mutation of ``scope`` (see the module docstring). ``files``: the capture,
+        when the caller has just read the scope anyway (else ``scope.capture()``). Raises
         :class:`ChangeError` for every outcome but success and no-op."""
         started = time.monotonic()
-        files = await scope.capture()
+        files = dict(files) if files is not None else await scope.capture()
         snap = await self.snapshot(scope, files)
         ch = Change(scope, op, snap.id, want=want, before=before, started=started, files=files)
         tid = target_id or scope.target

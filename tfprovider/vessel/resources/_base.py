@@ -29,6 +29,23 @@ def session_of(data: Any) -> "Session":
     return data
 
 
+def claimed_twice(res: Any, req: Any, resp: Any, kind: str, key: str, *, summary: str,
+                  detail: Callable[[list[str]], str], attribute: str | None = None, who: str = "") -> bool:
+    """Record at plan time that ``res`` manages the object ``(kind, key)``; when another resource
+    of the same plan claimed it already, add an error (on ``attribute``) and return True. The
+    first pass of a replacement claims nothing (Terraform plans the new object again)."""
+    if req.replacing:
+        return False
+    owners = session_of(res.provider_data).claim(kind, key, who)
+    if len(owners) < 2:
+        return False
+    if attribute is None:
+        resp.diagnostics.add_error(summary, detail(owners))
+    else:
+        resp.diagnostics.add_attribute_error(AttributePath().attr(attribute), summary, detail(owners))
+    return True
+
+
 def leaves(exc: BaseException) -> list[BaseException]:
     """The exceptions inside (nested) exception groups, or ``[exc]``."""
     if isinstance(exc, BaseExceptionGroup):
@@ -173,12 +190,10 @@ class SettingResource(Resource):
     async def modify_plan(self, req: Any, resp: Any) -> None:
         if self.provider_data is None:
             return
-        owners = session_of(self.provider_data).claim(self.type_name, self.id_value)
-        if len(owners) > 1:
-            resp.diagnostics.add_error(
-                "Setting Managed Twice",
-                f"{self.type_name} is a singleton of the chassis, and {len(owners)} resources of this "
-                "configuration manage it; they would overwrite each other on every apply. Keep one.")
+        claimed_twice(self, req, resp, self.type_name, self.id_value, summary="Setting Managed Twice",
+                      detail=lambda owners: f"{self.type_name} is a singleton of the chassis, and {len(owners)} "
+                      "resources of this configuration manage it; they would overwrite each other on every "
+                      "apply. Keep one.")
 
     async def _put(self, req: Any, resp: Any, what: str) -> None:
         from vessel_core.chassis.managed import build
@@ -261,15 +276,12 @@ class CollectionResource(Resource):
         plan = resp.state
         if self.provider_data is None or not cty.is_known(plan.get(self.key)):
             return
-        replaced = req.state is not None and req.state.get(self.key) != plan.get(self.key)
-        if not replaced:  # a replacement is planned twice; its claim counts on the create pass
-            owners = session_of(self.provider_data).claim(self.type_name, str(plan[self.key]))
-            if len(owners) > 1:
-                resp.diagnostics.add_attribute_error(
-                    AttributePath().attr(self.key), "Object Managed Twice",
-                    f"{self.key} = {plan[self.key]!r}: {len(owners)} {self.type_name} resources of this "
-                    "configuration manage it; they would undo each other on every apply. Keep one.")
-                return
+        if claimed_twice(self, req, resp, self.type_name, str(plan[self.key]), summary="Object Managed Twice",
+                         attribute=self.key,
+                         detail=lambda owners: f"{self.key} = {plan[self.key]!r}: {len(owners)} {self.type_name} "
+                         "resources of this configuration manage it; they would undo each other on every "
+                         "apply. Keep one."):
+            return
         await self.check_plan(req, resp)
 
     async def plan_destroy(self, req: Any, resp: Any) -> None:

@@ -22,13 +22,11 @@ from tfprovider.framework import (
     requires_replace,
     use_state_for_unknown,
 )
-from tfprovider.vessel.resources._base import diagnose, partial_state, session_of
+from tfprovider.vessel.resources._base import claimed_twice, diagnose, partial_state, session_of
 from vessel_core.chassis.switching import DEFAULT_PORT, LINK_TYPES, PORT_RE, PortState
 from vessel_core.errors import VesselError
 
 SWITCH_RE = r"[1-4][EX]"
-#: the attributes whose change replaces a switch resource (requires_replace on each)
-REPLACING = ("switch", "vlan_id", "lag_id", "port")
 #: a VLAN id attribute's validators: whole numbers 1-4094 (``vlan_id = 30.5`` is refused)
 VLAN_ID: dict[str, Any] = dict(validators=[int_range(1, 4094)])
 
@@ -149,7 +147,6 @@ class SwitchResource(Resource):
         plan = resp.state
         if self.provider_data is None or not cty.is_known(plan.get("switch")):
             return
-        session = session_of(self.provider_data)
         try:  # the one switch read every resource of the switch shares (cached for the walk)
             await self._switch(plan).view()
         except VesselError as exc:
@@ -158,17 +155,15 @@ class SwitchResource(Resource):
                 f"switch {plan['switch']}: {exc}. Is the module installed and powered (the HMM's Switch "
                 "Modules page lists the installed ones)?")
             return
-        # a replacement is planned twice (Terraform plans the new object again as a create):
-        # its claims count on the create pass only
-        prior = req.state
-        replaced = prior is not None and any(prior.get(k) != plan.get(k) for k in REPLACING)
-        for kind, key, attr in ([] if replaced else self.claims(plan)):
-            owners = session.claim(f"switch.{kind}", f"{plan['switch']}/{key}", self.describe(plan))
-            if len(owners) > 1:
-                resp.diagnostics.add_attribute_error(
-                    AttributePath().attr(attr), "Switch Object Managed Twice",
-                    f"{kind} {key} on switch {plan['switch']} is claimed by {len(owners)} resources of this "
-                    f"configuration: {'; '.join(owners)}. They would undo each other on every apply: keep one.")
+        for kind, key, attr in self.claims(plan):
+            what = f"{kind} {key} on switch {plan['switch']}"
+
+            def detail(owners: list[str], what: str = what) -> str:
+                return (f"{what} is claimed by {len(owners)} resources of this configuration: "
+                        f"{'; '.join(owners)}. They would undo each other on every apply: keep one.")
+
+            claimed_twice(self, req, resp, f"switch.{kind}", f"{plan['switch']}/{key}", who=self.describe(plan),
+                          summary="Switch Object Managed Twice", attribute=attr, detail=detail)
         if not resp.diagnostics.has_error():
             await self.check_plan(req, resp)
 
@@ -180,10 +175,6 @@ class L2Resource(SwitchResource):
         validate_l2(config, diags)
 
 
-def error_to_diag(diags: Diagnostics, summary: str, exc: Exception) -> None:
-    diagnose(diags, summary, exc)
-
-
-__all__ = ["DEFAULT_PORT", "L2Resource", "SwitchResource", "error_to_diag", "report_failure", "id_attr", "is_port_name",
+__all__ = ["DEFAULT_PORT", "L2Resource", "SwitchResource", "diagnose", "report_failure", "id_attr", "is_port_name",
            "l2_attrs", "l2_values", "port_state",
            "switch_attr", "switch_ops", "validate_l2"]

@@ -17,7 +17,7 @@ from tfprovider.framework import (
 )
 from tfprovider.vessel.resources._switch import (
     L2Resource,
-    error_to_diag,
+    diagnose,
     id_attr,
     is_port_name,
     l2_attrs,
@@ -98,7 +98,7 @@ class Lag(L2Resource):
         except Exception as exc:  # noqa: BLE001
             summary = f"Eth-Trunk{int(obj['lag_id'])} on {obj['switch']} not changed"
             if want is None:
-                error_to_diag(resp.diagnostics, summary, exc)
+                diagnose(resp.diagnostics, summary, exc)
             else:
                 report_failure(resp, summary, exc, obj, _values)
             return False

@@ -8,7 +8,7 @@ from tfprovider.cty import AttributePath
 from tfprovider.framework import Attribute, Request, Response, Schema, regex, requires_replace
 from tfprovider.vessel.resources._switch import (
     L2Resource,
-    error_to_diag,
+    diagnose,
     id_attr,
     l2_attrs,
     l2_values,
@@ -71,7 +71,7 @@ class SwitchPort(L2Resource):
             result = await self._switch(obj).apply(Change("port", obj["port"], want), op)
         except Exception as exc:  # noqa: BLE001
             if want_obj is None:
-                error_to_diag(resp.diagnostics, f"port {obj['port']} on {obj['switch']} not reset", exc)
+                diagnose(resp.diagnostics, f"port {obj['port']} on {obj['switch']} not reset", exc)
             else:
                 report_failure(resp, f"port {obj['port']} on {obj['switch']} not changed", exc, obj, _values)
             return

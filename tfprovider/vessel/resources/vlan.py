@@ -9,7 +9,7 @@ from tfprovider.vessel.resources._switch import (
     VLAN_ID,
     SwitchResource,
     _description,
-    error_to_diag,
+    diagnose,
     id_attr,
     report_failure,
     switch_attr,
@@ -79,7 +79,7 @@ class Vlan(SwitchResource):
         try:
             result = await self._switch(st).apply(Change("vlan", vid, None), "vlan.delete")
         except Exception as exc:  # noqa: BLE001
-            error_to_diag(resp.diagnostics, f"VLAN {vid} on {st['switch']} not deleted", exc)
+            diagnose(resp.diagnostics, f"VLAN {vid} on {st['switch']} not deleted", exc)
             return
         resp.private["snapshot_id"] = result.snapshot_id
 
