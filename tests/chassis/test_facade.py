@@ -10,7 +10,7 @@ import tarfile
 import pytest
 from chassis_helpers import VRP_BY_SLOT, chassis_for
 
-from vessel_core.chassis.models import ComputeProfile, NicProfile, ProfileNic, SwitchProfile
+from vessel_core.chassis.models import BladeConfig, ComputeProfile, MacPool, NicProfile, ProfileNic, SwitchProfile, UuidPool
 from vessel_core.errors import ConflictError, DeviceError, NotFoundError, UnsupportedError, ValidationError
 
 pytestmark = [pytest.mark.asyncio(loop_scope="module"), pytest.mark.timeout(120)]
@@ -70,45 +70,46 @@ async def test_network_addresses(emu, ch):
 
 
 # ---------------------------------------------------------------- stateless computing
-async def test_compute_profile_crud_apply_and_pools(emu, ch):
+async def test_compute_profile_crud_bind_and_pools(emu, ch):
+    pools = ch.stateless.mac_pools
+    await pools.create(MacPool(name="workers", start="28:6e:d4:b0:00:00", size=64))
+    await ch.stateless.uuid_pools.create(UuidPool(name="ids", prefix="8F3C2A10-0000-4000-8000-", size=32))
     p = ComputeProfile(name="k8s-worker", description="workers", boot_order=["Pxe", "Hdd"],
-                       bios={"HyperThreading": "Enabled"},
+                       bios={"HyperThreading": "Enabled"}, mac_pool="workers", uuid_pool="ids",
                        nics=[ProfileNic(port=1, vlan=100, boot=True), ProfileNic(port=2)])
-    created = await ch.stateless.create_profile(p)
-    assert created.model_dump(exclude={"nodes"}) == p.model_dump(exclude={"nodes"})
+    created = await ch.stateless.profiles.create(p)
+    assert created.model_dump(exclude={"nodes", "revision"}) == p.model_dump(exclude={"nodes", "revision"})
     with pytest.raises(ConflictError):
-        await ch.stateless.create_profile(p)
-    updated = await ch.stateless.update_profile(p.model_copy(update={"description": "v2"}))
-    assert updated.description == "v2"
-    assert "k8s-worker" in {x.name for x in await ch.stateless.list_profiles()}
+        await ch.stateless.profiles.create(p)
+    updated = await ch.stateless.profiles.update(p.model_copy(update={"description": "v2"}))
+    assert updated.description == "v2" and updated.revision == created.revision + 1
 
-    node = await ch.stateless.apply_profile("k8s-worker", 9)
-    assert node.profile == "k8s-worker" and node.macs and node.uuid
-    assert (await ch.stateless.get_profile("k8s-worker")).nodes == [9]
-    mac = await ch.stateless.mac_pool()
-    assert mac.allocations[9] == node.macs and mac.used == len(node.macs)
-    uuid = await ch.stateless.uuid_pool()
-    assert uuid.allocations[9] == node.uuid
+    ch.stateless.poll_interval = 0.05
+    blade = ch.stateless.blade(9)
+    power = (await blade.get()).power_state
+    after = await blade.set(BladeConfig(slot=9, profile="k8s-worker", power_state=power))
+    assert after.profile == "k8s-worker" and after.power_state == power
+    node = await ch.stateless.node(9, fresh=True)
+    assert node.mac_source == "pool" and node.uuid_source == "pool" and node.apply_state == "applied"
+    assert (await ch.stateless.profiles.get("k8s-worker")).nodes == [9]
+    pool = await pools.get("workers")
+    assert pool.allocations[9] == node.macs and pool.used == len(node.macs) == 2
+    assert all(pool.contains(m) for m in node.macs)
+    assert (await ch.stateless.uuid_pools.get("ids")).allocations[9] == node.uuid
     with pytest.raises(ConflictError):
-        await ch.stateless.delete_profile("k8s-worker")   # still applied
+        await ch.stateless.profiles.delete("k8s-worker")   # still bound
     with pytest.raises(ConflictError):
-        await ch.stateless.set_mac_pool(start="28:6E:D4:B0:00:00", size=64)
-    await ch.stateless.unapply_profile(9)
-    assert (await ch.stateless.node(9)).profile is None
-    await ch.stateless.delete_profile("k8s-worker")
-    with pytest.raises(NotFoundError):
-        await ch.stateless.get_profile("k8s-worker")
-    with pytest.raises(NotFoundError):
-        await ch.stateless.delete_profile("k8s-worker")
-
-    pool = await ch.stateless.set_mac_pool(start="28:6e:d4:b0:00:00", size=64)
-    assert (pool.start, pool.size) == ("28:6E:D4:B0:00:00", 64)
-    up = await ch.stateless.set_uuid_pool(prefix="8F3C2A10-0000-4000-8000-", size=32)
-    assert up.size == 32
-    with pytest.raises(ValidationError, match="start"):
-        await ch.stateless.set_mac_pool(start="29:00:00:00:00:00", size=8)  # multicast
-    with pytest.raises(ValidationError, match="prefix"):
-        await ch.stateless.set_uuid_pool(prefix="nope", size=8)
+        await pools.update(MacPool(name="workers", start="28:6E:D4:C0:00:00", size=64))  # allocated
+    with pytest.raises(ConflictError, match="overlaps"):
+        await pools.create(MacPool(name="other", start="28:6E:D4:B0:00:20", size=8))
+    await blade.set(BladeConfig(slot=9, profile=None, power_state=power))
+    node = await ch.stateless.node(9, fresh=True)
+    assert node.profile is None and node.mac_source == "burned-in"
+    assert (await pools.get("workers")).used == 0
+    await ch.stateless.profiles.delete("k8s-worker")
+    assert await ch.stateless.profiles.get("k8s-worker") is None
+    await pools.delete("workers")
+    assert await pools.get("workers") is None
     with pytest.raises(NotFoundError):
         await ch.stateless.node(6)
     assert len(await ch.stateless.nodes()) == sum(b.present for b in emu.state.blades.values())

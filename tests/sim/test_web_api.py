@@ -161,8 +161,8 @@ READ_CALLS = [
     ("networkhandler", {"actiontype": "listpresentfru", "bladename": "swi"}, "<name>Swi3</name>"),
     ("flattenedhandler", {"actiontype": "getflattened"}, "<switch><name>Swi2</name><label>2X</label>"),
     ("historyselhandler", {"actiontype": "list", "page": "1", "perpage": "3"}, "<sel>"),
-    ("poolhandler", {"actiontype": "getmacpool"}, "<start>"),
-    ("poolhandler", {"actiontype": "getuuidpool"}, "<prefix>"),
+    ("poolhandler", {"actiontype": "listmacpool"}, "<total>"),
+    ("poolhandler", {"actiontype": "listuuidpool"}, "<total>"),
     ("powerhandler", {"actiontype": "getpowercapping"}, "<limit>"),
     ("ntphandler", {"actiontype": "get"}, "<timezone>GMT+0</timezone>"),
     ("ldaphandler", {"actiontype": "get"}, "<port>389</port>"),
@@ -193,10 +193,12 @@ async def test_inferred_write_handlers_change_state(sim):
 
         assert retcode(await call("userhandler", actiontype="setassettag", assettag="rack-7")) == 0
         assert emu.state.chassis.asset_tag == "rack-7"
+        assert retcode(await call("poolhandler", actiontype="addmacpool", name="p1", start="28:6E:D4:B0:00:00",
+                                  size="8")) == 0
         assert retcode(await call("profilehandler", actiontype="add", name="web", bootorder="Pxe,Hdd",
-                                  nics="1:100:1;2::0")) == 0
+                                  nics="1:100:1;2::0", macpool="p1")) == 0
         assert retcode(await call("profilehandler", actiontype="apply", name="web", bladename="Slot3")) == 0
-        assert emu.state.blades[3].profile == "web" and len(emu.state.mac_pool.allocations["3"]) == 2
+        assert emu.state.blades[3].profile == "web" and len(emu.state.mac_pools[0].allocations["3"]) == 2
         assert retcode(await call("profilehandler", actiontype="delete", name="web")) == 9
         bad = await call("profilehandler", actiontype="add", name="x", nics="1:abc:1")
         assert retcode(bad) == 4 and "nics" in bad

@@ -351,7 +351,8 @@ class Chassis:
     async def web_write(self, handler: str, verb: str, fields: dict[str, Any], *,
                         operation: str, referer: str = "index.html") -> XmlDocument:
         """A write verb: never replayed; a non-zero retcode becomes a typed error (4 = a field
-        the HMM refused, 5 = does not exist, 6/9 = conflicts with the current state)."""
+        the HMM refused, 5 = does not exist, 6/9 = conflicts with the current state; [INF] 10 =
+        a pool is exhausted, 11 = overlaps another object, 12 = the menu's limit is reached)."""
         web = await self.web()
         reply = await web.call(handler, verb, page=referer,
                                fields={k: v for k, v in fields.items() if v is not None},
@@ -362,7 +363,7 @@ class Chassis:
         secrets = [self._password] + [str(v) for k, v in fields.items()
                                       if v and re.search(r"(?i)passw|secret|token", k)]
         desp = redact(reply.desp or "", secrets)
-        cls: type[VesselError] = {4: ValidationError, 5: NotFoundError, 6: ConflictError,
-                                  9: ConflictError}.get(rc, DeviceError)
+        cls: type[VesselError] = {4: ValidationError, 5: NotFoundError, 6: ConflictError, 9: ConflictError,
+                                  10: ConflictError, 11: ConflictError, 12: ConflictError}.get(rc, DeviceError)
         raise cls(f"{operation} refused (retcode {rc})", target=self.target,
                   operation=operation, device_message=desp)

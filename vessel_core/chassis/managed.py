@@ -42,6 +42,8 @@ class _Managed(Generic[M]):
     model: type[M]
     #: model fields never read back nor captured (passwords): written, never compared
     write_only: ClassVar[frozenset[str]] = frozenset()
+    #: model fields the device computes (allocations, bound slots): captured, never compared
+    read_only: ClassVar[frozenset[str]] = frozenset()
 
     def __init__(self, ch: "Chassis") -> None:
         self._ch = ch
@@ -51,6 +53,10 @@ class _Managed(Generic[M]):
 
     def _dump(self, m: M) -> dict[str, Any]:
         return m.model_dump(mode="json", exclude=set(self.write_only))
+
+    def _changed(self, want: M, have: M) -> list[str]:
+        """The fields of ``want`` the device shows differently (read-only fields aside)."""
+        return [k for k in _differs(self._dump(want), self._dump(have)) if k not in self.read_only]
 
     @asynccontextmanager
     async def _guarded(self, op: str, *, want: Any, before: Any,
@@ -111,7 +117,7 @@ class Setting(_Managed[M]):
         before = await self._fresh()
         op = op or f"{self.kind}.set"
         async with self._guarded(op, want=want, before=before) as ch:
-            if not _differs(self._dump(want), self._dump(before)) and not self.write_only & want.model_fields_set:
+            if not self._changed(want, before) and not self.write_only & want.model_fields_set:
                 if ch is not None:
                     ch.outcome, ch.after = "no-op", before
                 return before
@@ -133,7 +139,7 @@ class Setting(_Managed[M]):
             have = await self._fresh()
         except VesselError:
             raise exc from None
-        if _differs(self._dump(want), self._dump(have)):
+        if self._changed(want, have):
             raise ChangeError(f"{self.kind}: {exc.message}; the HMM shows the setting unchanged",
                               outcome="failed", after=have, after_known=True, target=self.target,
                               operation=exc.operation) from exc
@@ -159,7 +165,7 @@ class Setting(_Managed[M]):
         await self.verify_value(change.want, await self._fresh())
 
     async def verify_value(self, want: M, have: M) -> None:
-        bad = _differs(self._dump(want), self._dump(have))
+        bad = self._changed(want, have)
         if bad:
             raise TransientError(f"{self.kind}: the HMM shows {', '.join(bad)} different from what was "
                                  "written", target=self.target, operation=f"{self.kind}.verify", field=bad[0])
@@ -170,7 +176,7 @@ class Setting(_Managed[M]):
         want = self.model.model_validate_json(data)
         await self._write(want)
         have = await self._fresh()
-        bad = _differs(self._dump(want), self._dump(have))
+        bad = self._changed(want, have)
         if bad:
             raise TransientError(f"{self.kind}: restore left {', '.join(bad)} different", target=self.target,
                                  operation=f"{self.kind}.restore")
@@ -244,7 +250,7 @@ class Collection(_Managed[M], Generic[K, M]):
         have = await self._require(key, "update")
         async with self._guarded(f"{self.kind}.update", want=want, before=have,
                                  target_id=f"{self.target}/{key}") as ch:
-            if not _differs(self._dump(want), self._dump(have)) and not self.write_only & want.model_fields_set:
+            if not self._changed(want, have) and not self.write_only & want.model_fields_set:
                 if ch is not None:
                     ch.outcome, ch.after = "no-op", have
                 return have
@@ -295,12 +301,12 @@ class Collection(_Managed[M], Generic[K, M]):
         for key, m in want.items():
             if key not in have:
                 await self._write(self.write_create(m))
-            elif _differs(self._dump(m), self._dump(have[key])):
+            elif self._changed(m, have[key]):
                 await self._write(self.write_update(m, have[key]))
 
     # ------------------------------------------------------------------ internals
     async def _verify_obj(self, want: M, have: M) -> None:
-        bad = _differs(self._dump(want), self._dump(have))
+        bad = self._changed(want, have)
         if bad:
             raise TransientError(f"{self.kind} {self.key_of(want)!r}: the HMM shows {', '.join(bad)} different "
                                  "from what was written", target=self.target, operation=f"{self.kind}.verify",

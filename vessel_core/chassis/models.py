@@ -17,7 +17,7 @@ from vessel_core.models.vrp import EthTrunk, InterfaceBrief, LldpNeighbor, MacEn
 from vessel_core.models.vrp import VersionInfo as VrpVersion
 
 __all__ = [
-    "Alarm", "AlarmList", "BladeState", "BladeSummary", "BootOverride", "Capabilities",
+    "Alarm", "AlarmList", "BladeConfig", "BladeState", "BladeSummary", "BootOverride", "Capabilities",
     "ChassisInfo", "ComputeProfile", "EthTrunk", "Fan", "FabricSwitch", "FirmwareComponent",
     "InterfaceBrief", "LdapSettings", "LldpNeighbor", "MacEntry", "MacPool", "MezzCard",
     "MgmtAddress", "MgmtInterface", "NetworkOverview", "NicProfile", "Node", "NtpSettings",
@@ -77,39 +77,122 @@ class ProfileNic(FacadeModel):
     boot: bool = False
 
 
+#: [INF] the HMM's naming rule for pools: up to 15 letters, digits and ``_``, not starting with ``_``
+POOL_NAME = r"^[A-Za-z0-9][A-Za-z0-9_]{0,14}$"
+MAC = r"^([0-9A-Fa-f]{2}:){5}[0-9A-Fa-f]{2}$"
+UUID_PREFIX = r"^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-$"
+MAX_POOLS = 64
+BootDevice = Literal["Hdd", "Pxe", "Cd", "Usb", "Floppy"]
+PowerPolicy = Literal["AlwaysOn", "AlwaysOff", "RestoreLast"]
+
+
 class ComputeProfile(FacadeModel):
+    """Stateless Computing → Profile (a policy template). ``mac_pool`` / ``uuid_pool`` name the
+    pools a bound blade draws its identities from (None: burned-in); each ``vnic_profiles``
+    entry (an easyLink NIC profile) is one vNIC with one pool MAC."""
+
     name: str = Field(pattern=r"^[A-Za-z0-9_.-]{1,32}$")
-    description: str = ""
-    boot_order: list[Literal["Hdd", "Pxe", "Cd", "Floppy"]] = Field(
-        default_factory=lambda: ["Hdd", "Pxe", "Cd"])  # type: ignore[arg-type]
+    description: str = Field("", max_length=128)
+    boot_order: list[BootDevice] = Field(default_factory=lambda: ["Hdd", "Pxe", "Cd"])  # type: ignore[arg-type]
     bios: dict[str, str] = Field(default_factory=dict)
     nics: list[ProfileNic] = Field(default_factory=list)
-    use_mac_pool: bool = True
-    use_uuid_pool: bool = True
+    vnic_profiles: list[str] = Field(default_factory=list, max_length=8)
+    mac_pool: str | None = Field(None, pattern=POOL_NAME)
+    uuid_pool: str | None = Field(None, pattern=POOL_NAME)
+    power_policy: PowerPolicy = "RestoreLast"
     nodes: list[int] = Field(default_factory=list, description="Read only: slots bound to it.")
+    revision: int = Field(0, description="Read only: bumped by the HMM on every modification.")
+
+    @field_validator("boot_order")
+    @classmethod
+    def _once_each(cls, value: list[str]) -> list[str]:
+        dup = sorted({d for d in value if value.count(d) > 1})
+        if dup:
+            raise ValueError(f"{', '.join(dup)} listed more than once")
+        return value
+
+    @field_validator("bios")
+    @classmethod
+    def _bios_text(cls, value: dict[str, str]) -> dict[str, str]:
+        for k, v in value.items():
+            if not k or any(c in k for c in ";=,") or ";" in v:
+                raise ValueError(f"{k!r}={v!r}: keys may not be empty or hold ';', '=' or ','; values may not hold ';'")
+        return value
 
 
 class MacPool(FacadeModel):
-    start: str
-    size: int
-    used: int = 0
-    allocations: dict[int, list[str]] = Field(default_factory=dict)
+    """Stateless Computing → MAC Pool: ``size`` consecutive unicast addresses from ``start``."""
+
+    name: str = Field(pattern=POOL_NAME)
+    start: str = Field(pattern=MAC)
+    size: int = Field(ge=1, le=8192)
+    used: int = Field(0, description="Read only: addresses allocated to blades.")
+    allocations: dict[int, list[str]] = Field(default_factory=dict, description="Read only: slot -> MACs.")
+
+    @field_validator("start")
+    @classmethod
+    def _unicast(cls, value: str) -> str:
+        if int(value[:2], 16) & 1:
+            raise ValueError(f"{value} is a multicast address (the first octet must be even)")
+        return value.upper()
+
+    @property
+    def first(self) -> int:
+        return int(self.start.replace(":", ""), 16)
+
+    def overlaps(self, other: "MacPool") -> bool:
+        return self.first < other.first + other.size and other.first < self.first + self.size
+
+    def contains(self, mac: str) -> bool:
+        return self.first <= int(mac.replace(":", ""), 16) < self.first + self.size
 
 
 class UuidPool(FacadeModel):
-    prefix: str
-    size: int
-    used: int = 0
-    allocations: dict[int, str] = Field(default_factory=dict)
+    """Stateless Computing → UUID: ``prefix`` (the first 24 characters) and a counter."""
+
+    name: str = Field(pattern=POOL_NAME)
+    prefix: str = Field(pattern=UUID_PREFIX)
+    size: int = Field(ge=1, le=128)
+    used: int = Field(0, description="Read only: UUIDs allocated to blades.")
+    allocations: dict[int, str] = Field(default_factory=dict, description="Read only: slot -> UUID.")
+
+    @field_validator("prefix")
+    @classmethod
+    def _upper(cls, value: str) -> str:
+        return value.upper()
+
+    def overlaps(self, other: "UuidPool") -> bool:
+        return self.prefix.upper() == other.prefix.upper()
+
+    def contains(self, uuid: str) -> bool:
+        tail = uuid.upper()[len(self.prefix):]
+        return uuid.upper().startswith(self.prefix.upper()) and tail.isalnum() and int(tail, 16) < self.size
 
 
 class Node(FacadeModel):
+    """One present blade as the HMM's node list shows it (one request for every slot)."""
+
     slot: int
     model: str = ""
+    serial_number: str = ""
+    bios_version: str = ""
+    ibmc_version: str = ""
+    health: str | None = None
     profile: str | None = None
+    apply_state: Literal["none", "applying", "applied", "failed"] = "none"
     macs: list[str] = Field(default_factory=list)
+    mac_source: Literal["pool", "burned-in"] = "burned-in"
     uuid: str | None = None
+    uuid_source: Literal["pool", "burned-in"] = "burned-in"
     powered_on: bool | None = None
+
+
+class BladeConfig(FacadeModel):
+    """What a blade resource sets: the bound compute profile (None: none) and the power state."""
+
+    slot: int = Field(ge=1, le=16)
+    profile: str | None = None
+    power_state: Literal["On", "Off"] = "On"
 
 
 # ---------------------------------------------------------------- easyLink

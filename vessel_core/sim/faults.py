@@ -46,6 +46,12 @@ class Faults(BaseModel):
         description="Per web verb ('ntphandler.set'): the next N calls are carried out, then answered "
                     "HTTP 503, so the change is made and its answer lost. [INF] a busy HMM web server "
                     "(or a proxy in front of it) behaves so; used to prove a lost answer is re-read.")
+    ibmc_hang_on_profile: dict[str, int] = Field(
+        default_factory=dict,
+        description="Per compute profile name ('*' for any): the next N applications of it leave the "
+                    "blade's iBMC not answering (Redfish 503, SSH hop refused) until the blade is bound "
+                    "to another profile or unbound. [INF] a profile whose BIOS or identity settings "
+                    "the iBMC cannot take; used to prove the previous binding is restored.")
     firmware_flash: FlashOutcome = Field(default="ok", description="Outcome of the next firmware flashes.")
     session_idle_timeout_s: float = Field(
         default=1800.0, gt=0, description="Idle time after which web and Redfish sessions expire.")

@@ -30,7 +30,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from vessel_core.sim.vrp.state import SwitchState
 
 STATE_FILE = "chassis.json"
-STATE_FORMAT = 1
+STATE_FORMAT = 2  # 2: named MAC/UUID pools (a format-1 file is refused, not misread)
 
 Profile = Literal["legacy", "modern"]
 VrpFlavour = Literal["vrp5", "vrp8"]
@@ -292,25 +292,37 @@ class ProfileNic(_Model):
 
 
 class StatelessProfile(_Model):
-    """[INF] A compute profile (policy template). The real element layout is not captured."""
+    """[INF] A compute profile (policy template). The real element layout is not captured.
+
+    ``mac_pool`` / ``uuid_pool`` name the pools a bound blade draws its identities from (""
+    means the blade keeps its burned-in MACs / factory UUID); ``vnic_profiles`` name easyLink
+    NIC profiles, one vNIC (and one pool MAC) each; ``revision`` counts modifications, so a
+    bound blade shows whether it runs the profile's latest version."""
     name: str
     description: str = ""
     boot_order: list[str] = Field(default_factory=lambda: ["Hdd", "Pxe", "Cd"])
     bios: dict[str, str] = Field(default_factory=dict)
     nics: list[ProfileNic] = Field(default_factory=list)
-    use_mac_pool: bool = True
-    use_uuid_pool: bool = True
+    vnic_profiles: list[str] = Field(default_factory=list)
+    mac_pool: str = ""
+    uuid_pool: str = ""
+    power_policy: Literal["AlwaysOn", "AlwaysOff", "RestoreLast"] = "RestoreLast"
+    revision: int = 1
 
 
 class MacPool(_Model):
-    start: str = "28:6E:D4:A0:00:00"
-    size: int = 256
+    """[INF] A named MAC address pool: ``size`` consecutive addresses from ``start``."""
+    name: str
+    start: str
+    size: int
     allocations: dict[str, list[str]] = Field(default_factory=dict)   # slot → MACs
 
 
 class UuidPool(_Model):
-    prefix: str = "8F3C2A10-0000-4000-8000-"
-    size: int = 256
+    """[INF] A named UUID pool: ``prefix`` (the first 24 characters) + a 12-digit counter."""
+    name: str
+    prefix: str
+    size: int
     allocations: dict[str, str] = Field(default_factory=dict)         # slot → UUID
 
 
@@ -403,8 +415,10 @@ class ChassisState(_Model):
     ldap: LdapSettings = Field(default_factory=LdapSettings)
     network: NetworkSettings = Field(default_factory=NetworkSettings)
     profiles: list[StatelessProfile] = Field(default_factory=list)
-    mac_pool: MacPool = Field(default_factory=MacPool)
-    uuid_pool: UuidPool = Field(default_factory=UuidPool)
+    mac_pools: list[MacPool] = Field(default_factory=list)
+    uuid_pools: list[UuidPool] = Field(default_factory=list)
+    #: [INF] slot -> profile whose application left that blade's iBMC hung (fault injection)
+    ibmc_hung: dict[str, str] = Field(default_factory=dict)
     easylink_switch_profiles: list[EasyLinkSwitchProfile] = Field(default_factory=list)
     easylink_nic_profiles: list[EasyLinkNicProfile] = Field(default_factory=list)
     power_capping: PowerCapping = Field(default_factory=PowerCapping)

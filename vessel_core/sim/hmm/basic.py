@@ -8,6 +8,7 @@ from typing import Iterable
 
 from aiohttp import web
 
+from vessel_core.sim.hmm import stateless
 from vessel_core.sim.hmm._common import SLOT_RE, SWI_RE, Call, _absent, _page, verb
 from vessel_core.sim.httpcommon import xml_el, xml_fields, xml_result
 from vessel_core.sim.state import StatelessProfile
@@ -127,7 +128,8 @@ def _profile_xml(call: Call, p: StatelessProfile) -> str:
     bios = ";".join(f"{k}={v}" for k, v in sorted(p.bios.items()))
     return xml_el("template", children=xml_fields({
         "name": p.name, "description": p.description, "bootorder": ",".join(p.boot_order),
-        "usemacpool": p.use_mac_pool, "useuuidpool": p.use_uuid_pool, "nics": nics,
+        "vnicprofiles": ",".join(p.vnic_profiles), "macpool": p.mac_pool, "uuidpool": p.uuid_pool,
+        "powerpolicy": p.power_policy, "revision": p.revision, "nics": nics,
         "bios": bios, "nodes": ",".join(nodes)}))
 
 
@@ -140,15 +142,22 @@ async def query_templates(call: Call) -> web.StreamResponse:
 
 @verb("queryhandler", "query_nodepool_list")
 async def query_nodepool(call: Call) -> web.StreamResponse:
-    """[INF] One ``<node>`` per present blade, with its bound profile and pool identities."""
+    """[INF] One ``<node>`` per present blade: model, serial, firmware, power, health, bound
+    profile (and whether its application is still running), the MACs and UUID it presents and
+    whether they come from a pool. Everything a blade list needs, in one request."""
     st = call.emulator.state
+    st.settle()
     blades = [b for b in st.blades.values() if b.present]
     items, total = _page(call, blades)
     out = []
     for b in items:
+        macs, mac_source = stateless.effective_macs(st, b)
+        uuid, uuid_source = stateless.effective_uuid(st, b)
         out.append(xml_el("node", children=xml_fields({
-            "slot": b.slot, "bladename": f"Slot{b.slot}", "model": b.model,
-            "profile": b.profile or "", "mac": ",".join(st.mac_pool.allocations.get(str(b.slot), [])),
-            "uuid": st.uuid_pool.allocations.get(str(b.slot), ""),
+            "slot": b.slot, "bladename": f"Slot{b.slot}", "model": b.model, "serialnumber": b.serial_number,
+            "biosversion": b.firmware.bios, "ibmcversion": b.firmware.imana,
+            "health": "Critical" if b.bricked else b.health,
+            "profile": b.profile or "", "applystate": stateless.apply_state(b),
+            "mac": ",".join(macs), "macsource": mac_source, "uuid": uuid, "uuidsource": uuid_source,
             "power": 1 if b.power_state == "On" else 0})))
     return xml_result(extra=[xml_el("total", total)] + out)
