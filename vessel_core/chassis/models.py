@@ -182,6 +182,8 @@ class NicProfile(FacadeModel):
     @classmethod
     def _native_listed(cls, value: int | None, info: ValidationInfo) -> int | None:
         vlans = info.data.get("vlans")
+        if "vlans" in ((info.context or {}).get("unknown") or ()):  # not known yet (terraform validate)
+            return value
         if value is not None and vlans is not None and value not in vlans:
             raise ValueError(f"{value} is not one of vlans")
         return value
