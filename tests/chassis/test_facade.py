@@ -6,12 +6,14 @@ from __future__ import annotations
 import asyncio
 import io
 import tarfile
+from types import SimpleNamespace
 
 import pytest
 from chassis_helpers import VRP_BY_SLOT, chassis_for
 
 from vessel_core.chassis.models import BladeConfig, ComputeProfile, MacPool, NicProfile, ProfileNic, SwitchProfile, UuidPool
 from vessel_core.errors import ConflictError, DeviceError, NotFoundError, UnsupportedError, ValidationError
+from vessel_core.sim.state import EasyLinkNicProfile
 
 pytestmark = [pytest.mark.asyncio(loop_scope="module"), pytest.mark.timeout(120)]
 SWITCHES = sorted(VRP_BY_SLOT)
@@ -116,27 +118,56 @@ async def test_compute_profile_crud_bind_and_pools(emu, ch):
 
 
 # ---------------------------------------------------------------- easyLink
-async def test_easylink_profiles_crud(ch):
-    sp = SwitchProfile(name="uplinks", switches=["Swi2", "Swi3"], uplink_ports=["10GE2/17/1"],
-                       vlans=[10, 20], description="core")
-    assert await ch.easylink.create_switch_profile(sp) == sp
-    changed = await ch.easylink.update_switch_profile(sp.model_copy(update={"vlans": [10, 30]}))
-    assert changed.vlans == [10, 30]
-    assert "uplinks" in {p.name for p in await ch.easylink.list_switch_profiles()}
-    await ch.easylink.delete_switch_profile("uplinks")
+async def test_easylink_profiles_crud(emu, ch):
+    switch = ch.easylink.switch_profiles
+    sp = SwitchProfile(name="uplinks", switches=["Swi3", "Swi2"], uplink_ports=["10GE2/17/1", "10GE3/17/1"],
+                       vlans=[20, 10], description="core")
+    assert sp.switches == ["Swi2", "Swi3"] and sp.vlans == [10, 20]   # sorted, as the HMM lists them
+    assert await switch.create(sp) == sp
+    with pytest.raises(ConflictError) as exists:
+        await switch.create(sp)
+    assert exists.value.field == "name"
+    changed = await switch.update(sp.model_copy(update={"vlans": [10, 30]}))
+    assert changed.vlans == [10, 30] and emu.state.easylink_switch_profiles[-1].vlans == [10, 30]
+    assert "uplinks" in {p.name for p in await switch.list()}
+    # the HMM's own refusal names the model field (an uplink of a switch the profile lacks)
+    alone = SwitchProfile(name="alone", switches=["Swi2"], uplink_ports=["10GE3/17/4"])
+    with pytest.raises(ValidationError) as foreign:
+        await switch.create(alone)
+    assert foreign.value.field == "uplink_ports" and await switch.get("alone") is None
+    await switch.delete("uplinks")
+    assert await switch.get("uplinks") is None
     with pytest.raises(NotFoundError):
-        await ch.easylink.get_switch_profile("uplinks")
-    with pytest.raises(ValidationError):
-        await ch.easylink.create_switch_profile(sp.model_copy(update={"switches": ["Swi9"]}))
+        await switch.update(sp)
 
-    nic = NicProfile(name="data", vlans=[100, 200], native_vlan=100, bandwidth_pct=50, slots=[1, 2])
-    assert await ch.easylink.create_nic_profile(nic) == nic
-    assert (await ch.easylink.update_nic_profile(nic.model_copy(update={"native_vlan": None}))
-            ).native_vlan is None
-    assert [p.name for p in await ch.easylink.list_nic_profiles()].count("data") == 1
-    await ch.easylink.delete_nic_profile("data")
-    with pytest.raises(NotFoundError):
-        await ch.easylink.delete_nic_profile("data")
+    nics = ch.easylink.nic_profiles
+    nic = NicProfile(name="data", vlans=[100, 200], native_vlan=100, bandwidth_pct=50, description="vm")
+    assert await nics.create(nic) == nic
+    assert (await nics.update(nic.model_copy(update={"native_vlan": None}))).native_vlan is None
+    assert [p.name for p in await nics.list()].count("data") == 1
+    # a compute profile that names it keeps it (the field exists on newer emulator states only)
+    emu.state.profiles.append(SimpleNamespace(name="web", vnic_profiles=["data"]))
+    try:
+        with pytest.raises(ConflictError, match="retcode 9"):
+            await nics.delete("data")
+    finally:
+        emu.state.profiles.pop()
+    await nics.delete("data")
+    assert await nics.get("data") is None
+    await nics.delete("data")                      # gone already: nothing to do
+
+
+async def test_easylink_limits_are_the_hmms(emu, ch):
+    saved = list(emu.state.easylink_nic_profiles)
+    emu.state.easylink_nic_profiles = [EasyLinkNicProfile(name=f"p{i}") for i in range(64)]
+    try:
+        with pytest.raises(DeviceError, match="retcode 7"):
+            await ch.easylink.nic_profiles.create(NicProfile(name="one_more"))
+        assert len(emu.state.easylink_nic_profiles) == 64
+        await ch.easylink.nic_profiles.delete("p0")        # below the limit again: accepted
+        assert await ch.easylink.nic_profiles.create(NicProfile(name="one_more"))
+    finally:
+        emu.state.easylink_nic_profiles = saved
 
 
 # ---------------------------------------------------------------- network info

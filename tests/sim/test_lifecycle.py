@@ -41,6 +41,24 @@ async def test_state_survives_restart(tmp_path):
         assert emu2.state.seed == 0
 
 
+async def test_easylink_profiles_survive_restart_and_old_states_load(tmp_path):
+    async with start_emulator(tmp_path) as emu:
+        async with client_for(emu) as http:
+            base = emu.info["hmm"]["url"]
+            h = await web_login(http, base)
+            r = await http.post(f"{base}/easylinkhandler.php", headers=h, data={
+                "actiontype": "addnicprofile", "name": "data", "vlans": "20,10", "nativevlan": "10"})
+            assert retcode(r.text) == 0
+    path = tmp_path / "sim" / "chassis.json"
+    raw = json.loads(path.read_text())
+    assert raw["easylink_nic_profiles"][0]["vlans"] == [10, 20]
+    raw["easylink_nic_profiles"][0]["slots"] = [1, 2]          # written before NIC profiles lost slots
+    path.write_text(json.dumps(raw))
+    async with start_emulator(tmp_path) as emu2:
+        (nic,) = emu2.state.easylink_nic_profiles
+        assert (nic.name, nic.vlans, nic.native_vlan) == ("data", [10, 20], 10)
+
+
 async def test_two_emulators_side_by_side(tmp_path):
     async with start_emulator(tmp_path / "a", vrp="vrp5") as a, \
             start_emulator(tmp_path / "b", profile="modern", seed=1) as b:

@@ -83,7 +83,25 @@ def _wire(res: Resource, value: Any, *, unknown: bool = False, config: bool = Fa
     if not config and engine.has_write_only(res.schema.block):
         value = engine.null_write_only(res.schema.block, value)  # never in a plan or a state
     ty = res.schema.cty_type
-    return cty.decode_msgpack(cty.encode_msgpack(value, ty), ty)
+    return _set_order(cty.decode_msgpack(cty.encode_msgpack(value, ty), ty), ty)
+
+
+def _set_order(value: Any, ty: Any) -> Any:
+    """Sets of strings, numbers or bools in cty's own element order (ascending), as Terraform
+    sends them: a configuration's ``[200, 100]`` arrives as ``[100, 200]``."""
+    if not cty.is_known(value) or value is None:
+        return value
+    if isinstance(ty, cty.Object):
+        return {k: _set_order(value.get(k), t) for k, t in ty.attribute_types.items()}
+    if isinstance(ty, (cty.List, cty.Set, cty.Map)):
+        et = ty.element_type
+        if isinstance(value, dict):
+            return {k: _set_order(v, et) for k, v in value.items()}
+        items = [_set_order(v, et) for v in value]
+        if isinstance(ty, cty.Set) and et.is_primitive() and all(cty.is_known(v) and v is not None for v in items):
+            items.sort()
+        return items
+    return value
 
 
 def _inconsistent(planned: Any, new: Any, prefix: str = "") -> list[str]:

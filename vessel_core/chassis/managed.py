@@ -332,6 +332,17 @@ class Collection(_Managed[M], Generic[K, M]):
             self._ch.cache.invalidate(self.kind)
 
 
+def name_field(exc: VesselError, fields: Mapping[str, str]) -> None:
+    """Name on ``exc`` the model field an HMM refusal ("Parameter nativevlan: ...") is about;
+    ``fields`` maps model field names to the HMM's form field names."""
+    if exc.field is not None:
+        return
+    text = f"{exc.device_message or ''} {exc.message}".lower()
+    words = [w.strip(".,:;'\"") for w in text.split()]
+    exc.field = next((name for name, form in fields.items()
+                      if form.lower() in words or f"parameter {form.lower()}" in text), None)
+
+
 # ---------------------------------------------------------------------- web declarations
 
 @dataclass(frozen=True)
@@ -390,10 +401,6 @@ class WebSetting(Setting[M]):
             await self._ch.web_write(handler, verb, form, operation=f"{handler.split('.')[0]}.{verb}",
                                      referer=self.referer)
         except VesselError as exc:
-            if exc.field is None:  # name the model field the HMM's message is about
-                text = f"{exc.device_message or ''} {exc.message}".lower()
-                exc.field = next((name for name, f in self.fields.items()
-                                  if f.name.lower() in text.split() or f"parameter {f.name.lower()}" in text),
-                                 None)
+            name_field(exc, {name: f.name for name, f in self.fields.items()})
             raise
         self._ch.route(f"{self.kind}.set", "web")

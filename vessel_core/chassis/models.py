@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationInfo, fi
 from vessel_core.models.hmm_web import Alarm, AlarmList, SelEntry, UpgradeStatus, UpgradeTarget
 from vessel_core.models.vrp import EthTrunk, InterfaceBrief, LldpNeighbor, MacEntry, PortVlan, RunningConfig, Vlan
 from vessel_core.models.vrp import VersionInfo as VrpVersion
+from vessel_core.switchops.model import PORT_RE
 
 __all__ = [
     "Alarm", "AlarmList", "BladeConfig", "BladeState", "BladeSummary", "BootOverride", "Capabilities",
@@ -196,20 +197,79 @@ class BladeConfig(FacadeModel):
 
 
 # ---------------------------------------------------------------- easyLink
+#: easyLink profile names: 1-15 letters, digits or ``_``, not starting with ``_`` (the HMM's
+#: naming rule for pools and profiles) [INF]
+EASYLINK_NAME = r"^[A-Za-z0-9][A-Za-z0-9_]{0,14}$"
+#: VLANs one easyLink profile may carry [INF]
+EASYLINK_MAX_VLANS = 64
+#: the stacking pairs of an E9000's switch slots (they share an inter-switch link) [PUB]
+STACK_PAIRS = (frozenset({"Swi1", "Swi4"}), frozenset({"Swi2", "Swi3"}))
+
+
+def _vlan_set(value: list[int]) -> list[int]:
+    """A profile's VLAN list: 1-4094 each, sorted, without repeats, at most 64."""
+    bad = [v for v in value if not 1 <= v <= 4094]
+    if bad:
+        raise ValueError(f"VLAN IDs are 1-4094, not {', '.join(map(str, bad))}")
+    out = sorted(set(value))
+    if len(out) > EASYLINK_MAX_VLANS:
+        raise ValueError(f"at most {EASYLINK_MAX_VLANS} VLANs per profile, got {len(out)}")
+    return out
+
+
 class SwitchProfile(FacadeModel):
-    name: str = Field(pattern=r"^[A-Za-z0-9_.-]{1,32}$")
-    switches: list[str] = Field(default_factory=list)
-    uplink_ports: list[str] = Field(default_factory=list)
-    vlans: list[int] = Field(default_factory=list)
-    description: str = ""
+    """easyLink → Switch Profile: the uplinks and VLANs of one switch, or of one stacking pair
+    (Swi1 + Swi4, Swi2 + Swi3) [INF: no handler captured; the emulator follows these rules]."""
+
+    name: str = Field(pattern=EASYLINK_NAME, description="1-15 letters, digits, _ (not first)")
+    switches: list[str] = Field(min_length=1, description="Swi1..Swi4: one switch or one stacking pair")
+    uplink_ports: list[str] = Field(default_factory=list, description="VRP interface names: 10GE2/17/1")
+    vlans: list[int] = Field(default_factory=list, description="VLAN IDs carried on the uplinks")
+    description: str = Field("", max_length=64)
+
+    @field_validator("switches")
+    @classmethod
+    def _one_pair(cls, value: list[str]) -> list[str]:
+        bad = [s for s in value if not re.fullmatch(r"Swi[1-4]", s)]
+        if bad:
+            raise ValueError(f"switch names are Swi1..Swi4, not {', '.join(map(repr, bad))}")
+        out = sorted(set(value))
+        if len(out) > 1 and frozenset(out) not in STACK_PAIRS:
+            raise ValueError(f"{' + '.join(out)} is not one stacking pair (Swi1 + Swi4 or Swi2 + Swi3)")
+        return out
+
+    @field_validator("uplink_ports")
+    @classmethod
+    def _port_names(cls, value: list[str]) -> list[str]:
+        bad = [p for p in value if not PORT_RE.match(p)]
+        if bad:
+            raise ValueError(f"not VRP interface names such as 10GE2/17/1: {', '.join(map(repr, bad))}")
+        return sorted(set(value))
+
+    _vlans = field_validator("vlans")(_vlan_set)
 
 
 class NicProfile(FacadeModel):
-    name: str = Field(pattern=r"^[A-Za-z0-9_.-]{1,32}$")
-    vlans: list[int] = Field(default_factory=list)
-    native_vlan: int | None = Field(None, ge=1, le=4094)
-    bandwidth_pct: int = Field(100, ge=1, le=100)
-    slots: list[int] = Field(default_factory=list)
+    """easyLink → NIC Profile: the VLANs and bandwidth share of one virtual NIC. Which blades use
+    it is the compute profile's business (it names vNIC profiles); this profile owns no slots."""
+
+    name: str = Field(pattern=EASYLINK_NAME, description="1-15 letters, digits, _ (not first)")
+    vlans: list[int] = Field(default_factory=list, description="VLAN IDs the vNIC carries")
+    native_vlan: int | None = Field(None, description="the untagged VLAN: one of vlans, or none")
+    bandwidth_pct: int = Field(100, ge=1, le=100, description="share of the port's bandwidth, 1-100 %")
+    description: str = Field("", max_length=64)
+
+    _vlans = field_validator("vlans")(_vlan_set)
+
+    @field_validator("native_vlan")
+    @classmethod
+    def _native_listed(cls, value: int | None, info: ValidationInfo) -> int | None:
+        vlans = info.data.get("vlans")
+        if "vlans" in ((info.context or {}).get("unknown") or ()):  # not known yet (terraform validate)
+            return value
+        if value is not None and vlans is not None and value not in vlans:
+            raise ValueError(f"{value} is not one of vlans")
+        return value
 
 
 # ---------------------------------------------------------------- easyLink network info

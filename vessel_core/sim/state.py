@@ -23,9 +23,9 @@ import time
 import uuid as uuidlib
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from vessel_core.sim.vrp.state import SwitchState
 
@@ -327,21 +327,30 @@ class UuidPool(_Model):
 
 
 class EasyLinkSwitchProfile(_Model):
-    """[INF] easyLink switch profile."""
+    """[INF] easyLink switch profile: one switch or one stacking pair, its uplinks and VLANs."""
     name: str
     switches: list[str] = Field(default_factory=list)      # "Swi2", "Swi3"
-    uplink_ports: list[str] = Field(default_factory=list)
+    uplink_ports: list[str] = Field(default_factory=list)  # external ports of those switches
     vlans: list[int] = Field(default_factory=list)
     description: str = ""
 
 
 class EasyLinkNicProfile(_Model):
-    """[INF] easyLink NIC profile."""
+    """[INF] easyLink NIC (vNIC) profile. Blades use it through a compute profile that names it;
+    the profile itself binds no slots."""
     name: str
     vlans: list[int] = Field(default_factory=list)
     native_vlan: int | None = None
     bandwidth_pct: int = 100
-    slots: list[int] = Field(default_factory=list)
+    description: str = ""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_slots(cls, data: Any) -> Any:
+        """A state saved when NIC profiles had ``slots`` still loads (they are dropped)."""
+        if isinstance(data, dict) and "slots" in data:
+            data = {k: v for k, v in data.items() if k != "slots"}
+        return data
 
 
 class PowerCapping(_Model):

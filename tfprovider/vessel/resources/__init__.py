@@ -5,9 +5,11 @@ from tfprovider.vessel.resources.lag import RESOURCES as _LAG
 from tfprovider.vessel.resources.ntp_server import RESOURCES as _NTP
 from tfprovider.vessel.resources.switch_info import DATA_SOURCES as _SWITCH_DATA_SOURCES
 from tfprovider.vessel.resources.switch_port import RESOURCES as _PORT
+from tfprovider.vessel.resources.switch_profile import RESOURCES as _SWITCH_PROFILE
 from tfprovider.vessel.resources.user import RESOURCES as _USER
 from tfprovider.vessel.resources.vlan import RESOURCES as _VLAN
+from tfprovider.vessel.resources.vnic_profile import RESOURCES as _VNIC_PROFILE
 
-RESOURCES = [*_VLAN, *_PORT, *_LAG, *_NTP, *_USER]
+RESOURCES = [*_VLAN, *_PORT, *_LAG, *_NTP, *_USER, *_VNIC_PROFILE, *_SWITCH_PROFILE]
 DATA_SOURCES = [*_KVM_DATA_SOURCES, *_SWITCH_DATA_SOURCES]
 FUNCTIONS = [*_SWITCH_FUNCTIONS]

@@ -129,11 +129,13 @@ def validate_model(resource: Any, config: dict[str, Any], diags: "Diagnostics") 
     from tfprovider import cty
 
     values = _model_values(resource, config)
-    if not all(cty.is_wholly_known(v) for v in config.values()):
-        # unknown values (known after apply): check the known ones alone, no cross-field rules
-        values = {k: v for k, v in values.items() if cty.is_wholly_known(v)}
+    unknown = {k for k, v in config.items() if not cty.is_wholly_known(v)}
+    if unknown:
+        # unknown values (known after apply): check the known ones alone; a cross-field rule
+        # skips itself when the field it compares with is in the context's "unknown"
+        values = {k: v for k, v in values.items() if k not in unknown}
     try:
-        resource.model.model_validate(values)
+        resource.model.model_validate(values, context={"unknown": unknown})
     except PydanticError as exc:
         for e in exc.errors():
             name = str(e["loc"][0]) if e["loc"] else None
@@ -274,7 +276,10 @@ class CollectionResource(Resource):
         from tfprovider import cty
 
         plan = resp.state
-        if self.provider_data is None or not cty.is_known(plan.get(self.key)):
+        if plan.get(self.key) is None or not cty.is_known(plan[self.key]):
+            return
+        plan["id"] = str(plan[self.key])  # the id is the key: known at plan time, so others can refer to it
+        if self.provider_data is None:
             return
         if claimed_twice(self, req, resp, self.type_name, str(plan[self.key]), summary="Object Managed Twice",
                          attribute=self.key,

@@ -111,20 +111,28 @@ def _named(items: list, name: str):
     return next((p for p in items if p.name == name), None)
 
 
-def _profile_name(call: Call) -> str:
+#: (pattern, how the refusal words it) of a compute profile's name [INF]
+PROFILE_NAME = (r"^[A-Za-z0-9_.-]{1,32}$", "1-32 letters, digits, _ . -")
+
+
+def _profile_name(call: Call, rule: tuple[str, str] = PROFILE_NAME) -> str:
     name = call.arg("name")
-    if not re.match(r"^[A-Za-z0-9_.-]{1,32}$", name):
-        raise _FieldError(f"Parameter name {name!r} is not 1-32 letters, digits, _ . -.")
+    if not re.match(rule[0], name):
+        raise _FieldError(f"Parameter name {name!r} is not {rule[1]}.")
     return name
 
 
-async def _upsert(call: Call, items: list, build, create: bool) -> web.StreamResponse:
-    name = _profile_name(call)
+async def _upsert(call: Call, items: list, build, create: bool, *, name_rule: tuple[str, str] = PROFILE_NAME,
+                  limit: int | None = None) -> web.StreamResponse:
+    """Add (``create``) or replace the profile ``name`` of ``items``; at most ``limit`` of them."""
+    name = _profile_name(call, name_rule)
     existing = _named(items, name)
     if create and existing is not None:
         return _bad(f"The profile {name} already exists.", 6)
     if not create and existing is None:
         return _bad(f"The profile {name} does not exist.", 5)
+    if existing is None and limit is not None and len(items) >= limit:
+        return _bad(f"The number of profiles has reached the upper limit ({limit}).", 7)
     new = build(name)
     if existing is not None:
         items[items.index(existing)] = new
