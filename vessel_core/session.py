@@ -52,6 +52,8 @@ class SessionSettings:
     read_cache_ttl: float = 5.0
     switch_cache_ttl: float = 20.0
     switch_gather_window: float = 0.2
+    #: (slot, iBMC Redfish URL) of the blades driven over Redfish; the others over the iBMC CLI
+    ibmc_endpoints: tuple[tuple[int, str], ...] = ()
 
     @property
     def host(self) -> str:
@@ -77,6 +79,7 @@ class Session:
         self._ca_file: str | None = None
         self._closed = False
         self._claims: dict[tuple[str, str], list[str]] = {}
+        self._notes: dict[str, dict[str, Any]] = {}
 
     @classmethod
     def open(cls, settings: SessionSettings) -> "Session":
@@ -101,6 +104,16 @@ class Session:
         claimants = self._claims.setdefault((kind, key), [])
         claimants.append(who)
         return list(claimants)
+
+    def note(self, kind: str, key: str, value: Any) -> None:
+        """Record what a plan means ``(kind, key)`` to become (a pool's range, a profile's pools),
+        so objects planned later in the same run are checked against it, not only against what
+        the chassis shows now (a profile planned with a pool this plan creates)."""
+        self._notes.setdefault(kind, {})[key] = value
+
+    def noted(self, kind: str) -> dict[str, Any]:
+        """Every ``(kind, key) -> value`` noted so far."""
+        return dict(self._notes.get(kind, {}))
 
     # ------------------------------------------------------------------ parts
     @property
@@ -129,7 +142,8 @@ class Session:
                                  fingerprint=s.cert_fingerprint, insecure=s.insecure,
                                  ssh_host_keys=ssh_keys, ssh_port=s.ssh_port,
                                  switch_username=s.switch_username, switch_password=s.switch_password,
-                                 timeout=s.request_timeout, read_cache_ttl=s.read_cache_ttl)
+                                 timeout=s.request_timeout, read_cache_ttl=s.read_cache_ttl,
+                                 ibmc_endpoints=dict(s.ibmc_endpoints))
             ch.guard = self.guard
             self._chassis = ch
         return self._chassis

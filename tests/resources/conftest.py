@@ -23,7 +23,10 @@ class Lab:
         self.audit_path = root / "audit.jsonl"
         self.config = {"endpoint": h["url"], "username": h["username"], "password": h["password"],
                        "ca_cert": emu.info["ca_cert"], "snapshot_dir": str(root / "snapshots"),
-                       "audit_log": str(self.audit_path), "watchdog_deadline": "5s", "request_timeout": "15s"}
+                       "audit_log": str(self.audit_path), "watchdog_deadline": "5s", "request_timeout": "15s",
+                       "ssh_host_key_fingerprint": emu.info["ssh"]["host_key_fingerprint"],
+                       "ssh_port": emu.info["ssh"]["port"],
+                       "ibmc_endpoints": {k: v["url"] for k, v in emu.info["ibmc"].items()}}
         self.harness = ResourceHarness(lambda: VesselProvider(environ={}), self.config)
 
     def with_settings(self, **settings: str) -> ResourceHarness:

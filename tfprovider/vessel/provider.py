@@ -55,6 +55,15 @@ def _endpoint_problem(text: str) -> str | None:
     return None
 
 
+def _ibmc_problem(value: Any) -> str | None:
+    for slot, url in (value or {}).items():
+        if not (slot.isdigit() and 1 <= int(slot) <= 16):
+            return f"key {slot!r} is not a blade slot 1-16"
+        if not str(url).startswith("https://") or _endpoint_problem(str(url)):
+            return f"{slot} = {url!r} is not an https:// URL"
+    return None
+
+
 def _env(name: str) -> str:
     return "VESSEL_" + name.upper()
 
@@ -113,6 +122,12 @@ SCHEMA = Schema(
         "switch_password": Attribute(
             cty.String, optional=True, sensitive=True,
             description="Password of the CX310 switch CLIs (default: the HMM password). Env: `VESSEL_SWITCH_PASSWORD`.",
+        ),
+        "ibmc_endpoints": Attribute(
+            cty.Map(cty.String), optional=True, validators=[custom(_ibmc_problem, "slot -> iBMC https:// URL")],
+            description='Blade slot -> URL of that blade\'s iBMC Redfish service, e.g. {"1" = "https://10.0.0.11"} '
+                        "(the iBMC addresses of Network Settings). Listed blades are driven over Redfish, the others "
+                        "over the iBMC CLI through the HMM's SSH. The HMM credentials are used.",
         ),
         "provider_alias": Attribute(
             cty.String, optional=True,
@@ -212,6 +227,7 @@ class VesselProvider(Provider):
             request_timeout=timeouts["request_timeout"],
             watchdog_deadline=timeouts["watchdog_deadline"],
             provider_alias=val["provider_alias"] or "vessel",
+            ibmc_endpoints=tuple(sorted((int(k), v) for k, v in (val["ibmc_endpoints"] or {}).items())),
         ))
         self.sessions.append(session)
         resp.data = session

@@ -186,6 +186,7 @@ class Node(FacadeModel):
     uuid: str | None = None
     uuid_source: Literal["pool", "burned-in"] = "burned-in"
     powered_on: bool | None = None
+    ports: int = Field(2, description="Physical network ports (burned-in MACs) of the blade.")
 
 
 class BladeConfig(FacadeModel):

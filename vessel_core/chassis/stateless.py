@@ -384,7 +384,7 @@ def _node(slot: int, r: dict[str, Any]) -> Node:
                 apply_state=state if state in ("none", "applying", "applied", "failed") else "none",
                 macs=split_list(r.get("mac")), mac_source="pool" if r.get("macsource") == "pool" else "burned-in",
                 uuid=r.get("uuid") or None, uuid_source="pool" if r.get("uuidsource") == "pool" else "burned-in",
-                powered_on=flag(r["power"]) if "power" in r else None)
+                powered_on=flag(r["power"]) if "power" in r else None, ports=as_int(r.get("ports"), 2) or 2)
 
 
 __all__ = ["BladeBinding", "MacPools", "Profiles", "Stateless", "UuidPools", "profile_fields", "profile_from_row"]

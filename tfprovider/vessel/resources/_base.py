@@ -53,11 +53,12 @@ def leaves(exc: BaseException) -> list[BaseException]:
     return [exc]
 
 
-def _attribute(field: str | None, schema: "Schema | None") -> AttributePath | None:
+def _attribute(field: str | None, schema: "Schema | None", aliases: dict[str, str] | None = None) -> AttributePath | None:
     """``field`` ("members[2]", "preferred_server") as an attribute path of ``schema``."""
     if not field or schema is None:
         return None
     name, _, rest = field.partition("[")
+    name = (aliases or {}).get(name, name)
     if name not in schema.attributes:  # a provider setting, or a field the resource does not show
         return None
     path = AttributePath().attr(name)
@@ -67,13 +68,13 @@ def _attribute(field: str | None, schema: "Schema | None") -> AttributePath | No
 
 
 def diagnose(diags: "Diagnostics", summary: str, exc: BaseException, *, schema: "Schema | None" = None,
-             secrets: list[str] | None = None) -> None:
+             secrets: list[str] | None = None, aliases: dict[str, str] | None = None) -> None:
     """One error diagnostic per failure in ``exc``; on the attribute its ``field`` names."""
     for leaf in leaves(exc):
         detail = redact(str(leaf) or type(leaf).__name__, secrets or [])
         path = None
         if isinstance(leaf, VesselError):
-            path = _attribute(leaf.field, schema)
+            path = _attribute(leaf.field, schema, aliases)
             if isinstance(leaf, ChangeError) and leaf.snapshot_id and leaf.snapshot_id not in detail:
                 detail += f" (snapshot {leaf.snapshot_id})"
             if leaf.hint and leaf.hint not in detail:
@@ -114,11 +115,15 @@ class sdk_model:  # noqa: N801 - used like a field declaration
 
 
 def _model_values(resource: Any, obj: dict[str, Any]) -> dict[str, Any]:
-    """The attributes of ``obj`` that are fields of the resource's model, known and not null."""
+    """The attributes of ``obj`` that are fields of the resource's model (after the resource's
+    ``to_model`` spelling), known and not null."""
     from tfprovider import cty
 
-    return {k: v for k, v in obj.items() if k in resource.model.model_fields and v is not None
-            and cty.is_known(v)}
+    known = {k: v for k, v in obj.items() if v is not None and cty.is_known(v)}
+    to_model = getattr(resource, "to_model", None)
+    if to_model is not None:
+        known = to_model(known)
+    return {k: v for k, v in known.items() if k in resource.model.model_fields}
 
 
 def validate_model(resource: Any, config: dict[str, Any], diags: "Diagnostics") -> None:
@@ -139,6 +144,7 @@ def validate_model(resource: Any, config: dict[str, Any], diags: "Diagnostics") 
     except PydanticError as exc:
         for e in exc.errors():
             name = str(e["loc"][0]) if e["loc"] else None
+            name = getattr(resource, "attribute_of", {}).get(name, name)
             if name in resource.schema.attributes and name in config:
                 diags.add_attribute_error(AttributePath().attr(name), "Invalid Attribute Value",
                                           f"{name}: {e['msg']} (got {e.get('input')!r}).")
@@ -150,7 +156,8 @@ def report_change_failure(res: Any, req: Any, resp: Any, what: str, exc: BaseExc
                           secrets: list[str] | None = None) -> None:
     """The diagnostic of a failed create/update, and the state the chassis really shows when the
     failure says so (a rolled-back create takes nothing over: no state)."""
-    diagnose(resp.diagnostics, f"{res.type_name} not {what}d", exc, schema=res.schema, secrets=secrets)
+    diagnose(resp.diagnostics, f"{res.type_name} not {what}d", exc, schema=res.schema, secrets=secrets,
+             aliases=getattr(res, "attribute_of", None))
     known, state = partial_state(exc, lambda m: res._state(req.plan, m))
     if known and not (what == "create" and getattr(exc, "rolled_back", False)):
         resp.state = state
@@ -255,6 +262,15 @@ class CollectionResource(Resource):
         """Write-only model values to send with this change (from ``req.config``)."""
         return {}
 
+    def to_model(self, values: dict[str, Any]) -> dict[str, Any]:
+        """Attribute values -> model fields, where the resource speaks another vocabulary than
+        the HMM ("pxe" for "Pxe"); the identity by default."""
+        return values
+
+    def from_model(self, shown: dict[str, Any]) -> dict[str, Any]:
+        """Model fields as the device shows them -> attribute values (the inverse of to_model)."""
+        return shown
+
     async def check_plan(self, req: Any, resp: Any) -> None:
         """Resource-specific plan checks (lock-out guards)."""
 
@@ -265,7 +281,8 @@ class CollectionResource(Resource):
         return self.bind(session_of(self.provider_data))
 
     def _state(self, base: dict[str, Any], value: Any) -> dict[str, Any]:
-        shown = value.model_dump(mode="json", exclude=set(getattr(self._collection(), "write_only", ())))
+        shown = self.from_model(value.model_dump(mode="json",
+                                                 exclude=set(getattr(self._collection(), "write_only", ()))))
         return {**base, **{k: v for k, v in shown.items() if k in self.schema.attributes},
                 "id": str(getattr(value, self.key))}
 
@@ -281,6 +298,7 @@ class CollectionResource(Resource):
         plan["id"] = str(plan[self.key])  # the id is the key: known at plan time, so others can refer to it
         if self.provider_data is None:
             return
+        session_of(self.provider_data).note(self.type_name, str(plan[self.key]), plan)
         if claimed_twice(self, req, resp, self.type_name, str(plan[self.key]), summary="Object Managed Twice",
                          attribute=self.key,
                          detail=lambda owners: f"{self.key} = {plan[self.key]!r}: {len(owners)} {self.type_name} "

@@ -159,5 +159,5 @@ async def query_nodepool(call: Call) -> web.StreamResponse:
             "health": "Critical" if b.bricked else b.health,
             "profile": b.profile or "", "applystate": stateless.apply_state(b),
             "mac": ",".join(macs), "macsource": mac_source, "uuid": uuid, "uuidsource": uuid_source,
-            "power": 1 if b.power_state == "On" else 0})))
+            "power": 1 if b.power_state == "On" else 0, "ports": len(b.macs)})))
     return xml_result(extra=[xml_el("total", total)] + out)

@@ -233,7 +233,7 @@ async def profile_add(call: Call) -> web.StreamResponse:
 @_guard
 async def profile_modify(call: Call) -> web.StreamResponse:
     """[INF] same fields as add; replaces the profile and re-applies it to every bound blade
-    (each powered-on one power-cycles). Refused as a whole when a bound blade could not get its
+    (each powered-on one power-cycles) unless only the description changed. Refused as a whole when a bound blade could not get its
     identities from the new pools."""
     st = call.emulator.state
     before = _named(st.profiles, call.arg("name"))
@@ -242,6 +242,8 @@ async def profile_modify(call: Call) -> web.StreamResponse:
     p = _named(st.profiles, call.arg("name"))
     if before is None or p is None or p is before:
         return answer
+    if p.model_dump(exclude={"description", "revision"}) == before.model_dump(exclude={"description", "revision"}):
+        return answer  # a new description is not pushed to the blades
     for b in [b for b in st.blades.values() if b.present and b.profile == p.name]:
         refused = _bind(call, b, p)
         if refused:

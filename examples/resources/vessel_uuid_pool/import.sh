@@ -1,0 +1,2 @@
+# A UUID pool is imported by its name.
+terraform import vessel_uuid_pool.workers workers

@@ -1,0 +1,246 @@
+"""``vessel_blade``: one compute node (Compute Nodes → Slot N): its compute profile binding and
+its power state.
+
+A blade always exists while it sits in its slot, so creating the resource takes the slot over
+(like a singleton setting: nothing is adopted by surprise, the plan shows every change it makes
+and the guard's snapshot keeps what was there). Destroying it unbinds the profile and leaves
+the blade's power as it is, unless ``power_off_on_destroy`` says otherwise.
+
+Everything that reboots or powers off a blade is in the plan before anyone types yes: a warning
+per blade and ``pending_disruption`` (for policy tools reading ``terraform show -json``).
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from tfprovider import cty
+from tfprovider.cty import AttributePath
+from tfprovider.framework import Attribute, Resource, Schema, int_range, one_of, requires_replace, timeouts_block, use_state_for_unknown
+from tfprovider.vessel.resources._base import claimed_twice, diagnose, partial_state, session_of
+from tfprovider.vessel.resources._stateless import DISRUPTION, disruption, macs_for, pool_demand, pool_size, profile_view
+
+_FROM_NODE = ("model", "serial_number", "bios_version", "ibmc_version", "health")
+
+
+def _slot_of(text: str) -> int | None:
+    t = text.strip()
+    t = t[4:] if t.lower().startswith("slot") else t
+    return int(t) if t.isdigit() and 1 <= int(t) <= 16 else None
+
+
+class Blade(Resource):
+    type_name = "vessel_blade"
+    import_id = "id"
+    default_timeouts = {"create": 30 * 60.0, "update": 30 * 60.0, "delete": 30 * 60.0}
+    schema = Schema(
+        {
+            "id": Attribute(cty.String, computed=True, plan_modifiers=[use_state_for_unknown()],
+                            description='"Slot<N>" (known at plan time); the import ID is "Slot<N>" or "<N>".'),
+            "slot": Attribute(cty.Number, required=True, validators=[int_range(1, 16)], plan_modifiers=[requires_replace()],
+                              description="Slot of the blade, 1-16 (a slot that holds no blade is refused at plan time)."),
+            "profile": Attribute(cty.String, optional=True,
+                                 description="`vessel_compute_profile` id to bind (null: no profile; an existing binding "
+                                             "is removed). Binding, changing or unbinding power-cycles a powered-on blade."),
+            "power_state": Attribute(cty.String, optional=True, computed=True, validators=[one_of("on", "off")],
+                                     description='Desired power state, "on" or "off" (null: leave it as it is; the state '
+                                                 'shows what it is). "off" is a graceful shutdown.'),
+            "power_off_on_destroy": Attribute(cty.Bool, optional=True, computed=True, default=False,
+                                              description="Shut the blade down when the resource is destroyed "
+                                                          "(default false: destroy unbinds the profile and leaves the "
+                                                          "power alone)."),
+            "model": Attribute(cty.String, computed=True, description='Board model, e.g. "CH121".'),
+            "serial_number": Attribute(cty.String, computed=True, description="Board serial number."),
+            "bios_version": Attribute(cty.String, computed=True, description="BIOS version."),
+            "ibmc_version": Attribute(cty.String, computed=True, description="iBMC (iMana) firmware version."),
+            "health": Attribute(cty.String, computed=True, description='"OK", "Warning" or "Critical".'),
+            "macs": Attribute(cty.List(cty.String), computed=True,
+                              description="MACs the blade presents (drawn from the profile's MAC pool, else burned-in)."),
+            "uuid": Attribute(cty.String, computed=True,
+                              description="UUID the blade presents (from the profile's UUID pool, else burned-in)."),
+            "pending_disruption": Attribute(cty.List(DISRUPTION), computed=True,
+                                            description="What the planned change does to the running blade (`slot`, "
+                                                        '`action` = "power-cycle" / "power-off" / "power-on", `reason`); '
+                                                        "kept in state as the disruption of the last change."),
+        },
+        blocks={"timeouts": timeouts_block("create", "update", "delete")},
+        description="A blade (compute node) of the chassis: the compute profile bound to it and its power state. "
+                    "Binding a profile draws the blade's MACs/UUID from the profile's pools and power-cycles a "
+                    "powered-on blade; the apply waits until the HMM reports the profile applied, the blade is back "
+                    "in its power state and its iBMC answers, else the previous binding is restored. Destroy unbinds "
+                    "the profile and leaves the power alone (see `power_off_on_destroy`).",
+    )
+
+    # ------------------------------------------------------------------ plan
+    async def modify_plan(self, req: Any, resp: Any) -> None:
+        plan, prior = resp.state, req.state
+        if self.provider_data is None or not cty.is_known(plan.get("slot")):
+            return
+        slot = int(plan["slot"])
+        plan["id"] = f"Slot{slot}"
+        session = session_of(self.provider_data)
+        node = next((n for n in await session.chassis.stateless.nodes() if n.slot == slot), None)
+        if node is None:
+            resp.diagnostics.add_attribute_error(AttributePath().attr("slot"), "Empty Slot",
+                                                 f"slot {slot} holds no blade on the chassis.")
+            return
+        if claimed_twice(self, req, resp, self.type_name, str(slot), attribute="slot", summary="Blade Managed Twice",
+                         detail=lambda owners: f"slot = {slot}: {len(owners)} vessel_blade resources of this configuration "
+                         "manage this blade; they would undo each other on every apply. Keep one."):
+            return
+        session.note(self.type_name, str(slot), plan)
+        powered = "on" if node.powered_on else "off"
+        if plan.get("power_state") is None:
+            plan["power_state"] = powered
+        for name in _FROM_NODE:
+            plan[name] = getattr(node, name) if getattr(node, name) is not None else ""
+        want, have = plan.get("profile"), node.profile
+        if not cty.is_known(want):
+            plan["macs"] = plan["uuid"] = plan["pending_disruption"] = cty.UNKNOWN
+            return
+        if want != have:
+            plan["macs"] = plan["uuid"] = cty.UNKNOWN
+            await self._check_pools(session, want, node, resp)
+        else:
+            plan["macs"], plan["uuid"] = node.macs, node.uuid or ""
+        if prior is not None and want == prior.get("profile") and plan.get("power_state") == prior.get("power_state") \
+                and want == have and plan["power_state"] == powered:
+            plan["pending_disruption"] = prior.get("pending_disruption") or []
+            return
+        plan["pending_disruption"] = self._disruptions(slot, want, have, powered, plan["power_state"], resp)
+
+    def _disruptions(self, slot: int, want: str | None, have: str | None, powered: str, power: Any,
+                     resp: Any) -> list[dict[str, Any]]:
+        hits = []
+        if want != have and (powered == "on" or power == "on"):
+            reason = (f"to bind compute profile {want!r}" if have is None else
+                      f"to unbind compute profile {have!r}" if want is None else
+                      f"to replace compute profile {have!r} with {want!r}")
+            hits.append(disruption(slot, "power-cycle", reason))
+            resp.diagnostics.add_attribute_warning(AttributePath().attr("profile"), "Blade Will Be Power-Cycled",
+                                                   f"slot {slot} will be power-cycled {reason}.")
+        if power != powered and cty.is_known(power):
+            action = "power-off" if power == "off" else "power-on"
+            reason = "shut down (power_state = \"off\")" if power == "off" else "powered on (power_state = \"on\")"
+            hits.append(disruption(slot, action, reason))
+            if power == "off":
+                resp.diagnostics.add_attribute_warning(AttributePath().attr("power_state"), "Blade Will Be Shut Down",
+                                                       f"slot {slot} will be {reason}.")
+        return hits
+
+    async def _check_pools(self, session: Any, want: str | None, node: Any, resp: Any) -> None:
+        """The pools the new profile draws from hold enough for every blade this plan binds."""
+        if want is None:
+            return
+        view = await profile_view(session, want)
+        if view is None:
+            resp.diagnostics.add_attribute_error(
+                AttributePath().attr("profile"), "No Such Compute Profile",
+                f"profile = {want!r}: the chassis has no compute profile of that name and this configuration does not "
+                "create one (a vessel_compute_profile).")
+            return
+        for kind, pool in (("mac", view.mac_pool), ("uuid", view.uuid_pool)):
+            if pool is None:
+                continue
+            size = await pool_size(session, kind, pool)
+            need, slots = await pool_demand(session, kind, pool)
+            if size is not None and need > size:
+                each = f"{macs_for(view, node)} MACs per blade" if kind == "mac" else "one UUID per blade"
+                resp.diagnostics.add_attribute_error(
+                    AttributePath().attr("profile"), f"{kind.upper()} Pool Exhausted",
+                    f"slot {node.slot}: {kind} pool {pool!r} has {size} {'addresses' if kind == 'mac' else 'UUIDs'}, "
+                    f"and binding the blades in slots {', '.join(map(str, slots))} to profiles drawing from it "
+                    f"needs {need} ({each}).")
+
+    async def plan_destroy(self, req: Any, resp: Any) -> None:
+        if self.provider_data is None or req.state is None:
+            return
+        slot = int(req.state["slot"])
+        node = next((n for n in await session_of(self.provider_data).chassis.stateless.nodes() if n.slot == slot), None)
+        if node is None:
+            return
+        if node.profile is not None and node.powered_on:
+            resp.diagnostics.add_attribute_warning(AttributePath().attr("profile"), "Blade Will Be Power-Cycled",
+                                                   f"slot {slot} will be power-cycled to unbind compute profile "
+                                                   f"{node.profile!r} (destroy).")
+        if req.state.get("power_off_on_destroy") and node.powered_on:
+            resp.diagnostics.add_attribute_warning(AttributePath().attr("power_off_on_destroy"), "Blade Will Be Shut Down",
+                                                   f"slot {slot} will be shut down (power_off_on_destroy).")
+
+    # ------------------------------------------------------------------ apply
+    def _binding(self, slot: int) -> Any:
+        return session_of(self.provider_data).chassis.stateless.blade(
+            slot, on_progress=lambda line: self.log.info("slot %s: %s", slot, line))
+
+    async def _state(self, base: dict[str, Any], slot: int) -> dict[str, Any] | None:
+        chassis = session_of(self.provider_data).chassis
+        node = next((n for n in await chassis.stateless.nodes() if n.slot == slot), None)
+        if node is None:
+            return None
+        out = {**base, "id": f"Slot{slot}", "slot": slot, "profile": node.profile,
+               "power_state": "on" if node.powered_on else "off", "macs": node.macs, "uuid": node.uuid or ""}
+        for name in _FROM_NODE:
+            out[name] = getattr(node, name) if getattr(node, name) is not None else ""
+        if out.get("power_off_on_destroy") is None:
+            out["power_off_on_destroy"] = False
+        if not cty.is_known(out.get("pending_disruption")) or out.get("pending_disruption") is None:
+            out["pending_disruption"] = []
+        return out
+
+    async def _apply(self, req: Any, resp: Any, what: str) -> None:
+        from vessel_core.chassis.models import BladeConfig
+
+        plan = req.plan
+        slot = int(plan["slot"])
+        want = BladeConfig(slot=slot, profile=plan.get("profile"),
+                           power_state="On" if plan.get("power_state") == "on" else "Off")
+        try:
+            await self._binding(slot).set(want)
+        except Exception as exc:  # noqa: BLE001 - every failure becomes a diagnostic
+            diagnose(resp.diagnostics, f"{self.type_name} not {what}d", exc, schema=self.schema)
+            known, _ = partial_state(exc, lambda m: m)
+            if known or what == "update":  # the chassis says what is live: record that
+                resp.state = await self._state(req.state or plan, slot)
+            return
+        session_of(self.provider_data).chassis.cache.invalidate("nodes")
+        resp.state = await self._state(plan, slot)
+
+    async def create(self, req: Any, resp: Any) -> None:
+        await self._apply(req, resp, "create")
+
+    async def update(self, req: Any, resp: Any) -> None:
+        await self._apply(req, resp, "update")
+
+    async def read(self, req: Any, resp: Any) -> None:
+        slot = int(req.state["slot"])
+        resp.state = await self._state(req.state, slot)
+        if resp.state is None:
+            self.log.warning("slot %s holds no blade any more: vessel_blade removed from state", slot)
+            resp.diagnostics.add_warning("Blade Removed From Its Slot",
+                                         f"slot {slot} holds no blade on the chassis any more; the vessel_blade is "
+                                         "removed from state (a plan to create it again fails until a blade is back).")
+
+    async def delete(self, req: Any, resp: Any) -> None:
+        from vessel_core.chassis.models import BladeConfig
+
+        state = req.state
+        slot = int(state["slot"])
+        binding = self._binding(slot)
+        try:
+            have = await binding.get()
+        except Exception:  # noqa: BLE001 - the blade is gone: nothing to unbind
+            return
+        power = "Off" if state.get("power_off_on_destroy") else have.power_state
+        try:
+            await binding.set(BladeConfig(slot=slot, profile=None, power_state=power))
+        except Exception as exc:  # noqa: BLE001
+            diagnose(resp.diagnostics, f"{self.type_name} not destroyed", exc, schema=self.schema)
+
+    async def import_state(self, req: Any, resp: Any) -> None:
+        slot = _slot_of(req.id)
+        if slot is None:
+            resp.diagnostics.add_error("Invalid Import ID", f'import a vessel_blade by its slot: "Slot3" or "3", not {req.id!r}.')
+            return
+        resp.state = {**self.schema.null_value(), "id": f"Slot{slot}", "slot": slot}
+
+
+RESOURCES = [Blade]
