@@ -720,23 +720,25 @@ class RedfishClient:
                                 {"Oem": {key: {"BootupSequence": list(order)}}})
 
     # ------------------------------------------------------------------ inventory
-    async def _system_members(self, system_ident: str, link: str, model: type[M]) -> list[M]:
-        system = await self.get_system(system_ident)
+    async def _system_members(self, system: str | ComputerSystem, link: str, model: type[M]) -> list[M]:
+        if isinstance(system, str):
+            system = await self.get_system(system)
         path = {"Processors": system.processors_path, "Memory": system.memory_path,
                 "Storage": system.storage_path}[link]
         if path is None:
             return []
         return await self.list_models(path, model)
 
-    async def processors(self, system_ident: str) -> list[Processor]:
+    async def processors(self, system_ident: str | ComputerSystem) -> list[Processor]:
         return await self._system_members(system_ident, "Processors", Processor)
 
-    async def memory(self, system_ident: str) -> list[Memory]:
+    async def memory(self, system_ident: str | ComputerSystem) -> list[Memory]:
         return await self._system_members(system_ident, "Memory", Memory)
 
-    async def storage(self, system_ident: str) -> list[Storage]:
+    async def storage(self, system_ident: str | ComputerSystem) -> list[Storage]:
         """The system's storage subsystems (the link is ``Storage``; Huawei points it at
-        ``…/Storages`` with members such as ``RAIDStorage0``)."""
+        ``…/Storages`` with members such as ``RAIDStorage0``). The inventory readers take the
+        system's id, or the ComputerSystem already read (one GET fewer)."""
         return await self._system_members(system_ident, "Storage", Storage)
 
     async def drives(self, storage: Storage) -> list[Drive]:
