@@ -22,6 +22,19 @@ PASSWORD = "S3cr3t-Pa55word!"
 USER = "root"
 
 
+def fake_client(fake: "FakeRedfish", sleeper: Any = None, **kw: Any) -> Any:
+    """A RedfishClient talking to ``fake`` (fast retries, seeded jitter)."""
+    import random
+
+    from vessel_core.drivers.redfish import RedfishClient, RetryPolicy
+
+    kw.setdefault("retry", RetryPolicy(attempts=4, base=0.1, cap=1.0))
+    if sleeper is not None:
+        kw["sleep"] = sleeper
+    return RedfishClient("https://bmc.example", USER, PASSWORD, transport=fake.transport(),
+                         rng=random.Random(7), **kw)
+
+
 def load(name: str) -> dict[str, Any]:
     return json.loads((HUAWEI_DIR / name).read_text())
 
@@ -45,6 +58,8 @@ class FakeRedfish:
     sessions: dict[str, str] = field(default_factory=dict)  # token -> session id
     max_sessions: int = 4
     sessions_supported: bool = True
+    # the session POST answers 401 + WWW-Authenticate: Basic (a Basic-only service)
+    basic_challenge: bool = False
     # path -> list of statuses (or "reset") to answer before behaving normally
     script: dict[tuple[str, str], list[Any]] = field(default_factory=dict)
     requests: list[httpx.Request] = field(default_factory=list)
@@ -81,6 +96,8 @@ class FakeRedfish:
             return httpx.Response(action, text="injected")
         if path == "/redfish/v1/SessionService/Sessions" and method == "POST":
             return self._login(request)
+        if path == "/redfish/v1/" and method == "GET":   # the service root is public (Redfish)
+            return httpx.Response(200, json=self.resources[path])
         if not self._authorised(request):
             return httpx.Response(401, json=_err("Base.1.0.NoValidSession", "No valid session"))
         if path.startswith("/redfish/v1/SessionService/Sessions/") and method == "DELETE":
@@ -120,6 +137,9 @@ class FakeRedfish:
     def _login(self, request: httpx.Request) -> httpx.Response:
         if not self.sessions_supported:
             return httpx.Response(404)
+        if self.basic_challenge:
+            return httpx.Response(401, headers={"WWW-Authenticate": 'Basic realm="iBMC"'},
+                                  json=_err("Base.1.0.NoValidSession", "No valid session"))
         body = json.loads(request.content)
         if body.get("UserName") != USER or body.get("Password") != PASSWORD:
             return httpx.Response(401, json=_err("iBMC.1.0.AuthorizationFailed",

@@ -13,7 +13,7 @@ def _public(mod) -> list[str]:
 def test_redfish_exports() -> None:
     assert sorted(redfish.__all__) == _public(redfish) == [
         "ForbiddenError", "IDEMPOTENT_METHODS", "PreconditionFailedError", "RedfishClient",
-        "RedfishResponse", "RetryPolicy", "SessionLimitError"]
+        "RedfishResponse", "RetryPolicy", "SessionLimitError", "TaskFailedError"]
 
 
 def test_hmm_web_exports() -> None:

@@ -3,25 +3,19 @@ from __future__ import annotations
 
 import asyncio
 import json
-import random
 
 import httpx
 import pytest
-from driver_fakes import PASSWORD, USER, FakeRedfish, load
+from driver_fakes import USER, FakeRedfish, fake_client, load
 
-from vessel_core.drivers.redfish import RedfishClient, RetryPolicy, SessionLimitError
+from vessel_core.drivers.redfish import RedfishClient, SessionLimitError
 from vessel_core.errors import AuthError, DeviceError, DeviceTimeoutError, NotFoundError, TransientError, ValidationError
 from vessel_core.models.redfish import Task
 
 SYS = "/redfish/v1/Systems/1"
 
 
-def client(fake: FakeRedfish, sleeper=None, **kw) -> RedfishClient:
-    kw.setdefault("retry", RetryPolicy(attempts=4, base=0.1, cap=1.0))
-    if sleeper is not None:
-        kw["sleep"] = sleeper
-    return RedfishClient("https://bmc.example", USER, PASSWORD, transport=fake.transport(),
-                         rng=random.Random(7), **kw)
+client = fake_client
 
 
 async def test_session_login_token_location_and_logout(fake_redfish: FakeRedfish) -> None:

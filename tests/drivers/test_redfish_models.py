@@ -10,16 +10,21 @@ from driver_fakes import BLADED_DIR, HUAWEI_DIR, load
 from vessel_core.drivers.redfish.errors import ForbiddenError, PreconditionFailedError, SessionLimitError, error_for_response
 from vessel_core.errors import AuthError, ConflictError, DeviceError, NotFoundError, TransientError, UnsupportedError
 from vessel_core.models.redfish import (
+    Bios,
     Chassis,
     Collection,
     ComputerSystem,
+    Drive,
     ErrorBody,
     Manager,
     Power,
+    Processor,
     Resource,
     ServiceRoot,
+    Storage,
     Task,
     Thermal,
+    VirtualMedia,
     parse_resource,
 )
 
@@ -106,7 +111,11 @@ def test_huawei_tasks_messages_object_and_list() -> None:
 
 def test_generic_resources_keep_fields() -> None:
     drive = parse_resource(load("get-drive-0.json"))
-    assert type(drive) is Resource and drive.id and drive.odata_id.startswith("/redfish/v1/Chassis/1/Drives/")
+    assert isinstance(drive, Drive) and drive.id == "HDDPlaneDisk0"
+    assert drive.odata_id.startswith("/redfish/v1/Chassis/1/Drives/")
+    assert drive.capacity_bytes == 3999999721472 and drive.media_type == "HDD" and drive.protocol == "SATA"
+    assert drive.model is None and drive.huawei["Position"] == "HDDPlane"   # the capture's null model kept
+    assert type(parse_resource({"@odata.type": "#Volume.v1_0_0.Volume", "Id": "0"})) is Resource
     bios = parse_resource(load("bios.json"))
     assert bios.attributes["ProcessorVMXEnable"] == "Enabled"
 
@@ -192,3 +201,75 @@ def test_error_message_carries_device_text_redacted() -> None:
     assert "FileTransferProtocolMismatch" in str(err)
     assert "hunter2" not in str(err)
     assert err.message_ids == ["iBMC.1.0.FileTransferProtocolMismatch"]
+
+
+RACK_SYSTEM = BLADED_DIR.parent / "public-rackmount1" / "Systems" / "437XR1138R2"
+
+
+def _rebrand(doc: object, old: str = "Huawei", new: str = "xFusion") -> object:
+    """The same document as rebranded firmware serves it (key and paths renamed)."""
+    return json.loads(json.dumps(doc).replace(f'"{old}"', f'"{new}"').replace(f"/{old}/", f"/{new}/"))
+
+
+def test_oem_key_from_the_service_root() -> None:
+    root = ServiceRoot.model_validate(load("redfish.json"))
+    assert root.oem_key == "Huawei" and root.has_session_service
+    xf = ServiceRoot.model_validate(_rebrand(load("redfish.json")))
+    assert xf.oem_key == "xFusion" and xf.vendor_oem("xFusion")["ProductName"] == "2288H V5"
+    assert xf.huawei == {}
+    # Vendor wins when it is one of the Oem keys; alone it still names the key
+    both = ServiceRoot.model_validate({"Vendor": "xFusion", "Oem": {"Contoso": {}, "xFusion": {}}})
+    assert both.oem_key == "xFusion"
+    assert ServiceRoot.model_validate({"Vendor": "xFusion"}).oem_key == "xFusion"
+    bladed = ServiceRoot.model_validate(json.loads((BLADED_DIR / "index.json").read_text()))
+    assert bladed.has_session_service
+    no_sessions = {k: v for k, v in load("redfish.json").items() if k != "SessionService"}
+    assert not ServiceRoot.model_validate(no_sessions).has_session_service
+
+
+def test_vendor_blocks_under_either_key() -> None:
+    for key, doc in (("Huawei", load("system-v5.json")), ("xFusion", _rebrand(load("system-v5.json")))):
+        s = ComputerSystem.model_validate(doc)
+        oem = s.system_oem(key)
+        assert oem is not None and oem.product_version == "V5" and oem.power_on_strategy == "TurnOn"
+        assert oem.bootup_sequence is None          # a V5 board: boot order lives in the BIOS
+        assert s.oem_action_target(key, "ComputerSystem.FruControl") == \
+            f"/redfish/v1/Systems/1/Actions/Oem/{key}/ComputerSystem.FruControl"
+        assert s.storage_path == "/redfish/v1/Systems/1/Storages"     # Huawei's "Storages"
+        assert s.bios_path == "/redfish/v1/Systems/1/Bios" and s.processors_path.endswith("/Processors")
+    t = Task.model_validate({"TaskState": "Running", "Oem": {"xFusion": {"TaskPercentage": "40%"}}})
+    assert t.percent == 40
+
+
+def test_virtual_media_actions_standard_and_vendor() -> None:
+    cd = "/redfish/v1/Managers/1/VirtualMedia/CD"
+    huawei = VirtualMedia.model_validate({
+        "@odata.id": cd, "Actions": {},
+        "Oem": {"Huawei": {"Actions": {"#VirtualMedia.VmmControl": {
+            "target": f"{cd}/Oem/Huawei/Actions/VirtualMedia.VmmControl"}}}}})
+    assert huawei.standard_action_target("InsertMedia") is None
+    assert huawei.vmm_control_target("Huawei") == f"{cd}/Oem/Huawei/Actions/VirtualMedia.VmmControl"
+    assert huawei.vmm_control_target("xFusion") is None
+    dmtf_place = VirtualMedia.model_validate({"Actions": {"Oem": {"xFusion": {
+        "#VirtualMedia.VmmControl": {"target": "/x"}}}}})
+    assert dmtf_place.vmm_control_target("xFusion") == "/x"
+    std = VirtualMedia.model_validate({"Actions": {
+        "#VirtualMedia.InsertMedia": {"target": f"{cd}/Actions/VirtualMedia.InsertMedia"},
+        "#VirtualMedia.EjectMedia": {"target": f"{cd}/Actions/VirtualMedia.EjectMedia"}}})
+    assert std.standard_action_target("EjectMedia") == f"{cd}/Actions/VirtualMedia.EjectMedia"
+
+
+def test_storage_bios_and_inventory_captures() -> None:
+    st = parse_resource(load("get-raid-storage-0.json"))
+    assert isinstance(st, Storage) and st.id == "RAIDStorage0"
+    assert st.storage_controllers[0].model == "SAS3508" and len(st.drive_paths) == 10
+    assert st.drive_paths[0] == "/redfish/v1/Chassis/1/Drives/HDDPlaneDisk0"
+    bios = parse_resource(load("bios.json"))
+    assert isinstance(bios, Bios) and bios.settings_path == "/redfish/v1/Systems/1/Bios/Settings"
+    assert [bios.attributes[f"BootTypeOrder{i}"] for i in range(4)] == \
+        ["DVDROMDrive", "PXE", "HardDiskDrive", "Others"]
+    cpu = parse_resource(json.loads((RACK_SYSTEM / "Processors" / "CPU1" / "index.json").read_text()))
+    assert isinstance(cpu, Processor) and cpu.total_cores == 8 and cpu.model.startswith("Multi-Core Intel")
+    dimm = parse_resource(json.loads((RACK_SYSTEM / "Memory" / "DIMM1" / "index.json").read_text()))
+    assert dimm.capacity_mib == 32768 and dimm.populated
+    assert not type(dimm).model_validate({"Status": {"State": "Absent"}, "CapacityMiB": None}).populated

@@ -54,16 +54,45 @@ def _summary(text: str) -> tuple[int, int]:
     return int(m.group(1)), int(m.group(3))
 
 
+# Where real Huawei iBMC firmware departs from the DMTF schemas, the emulator copies the
+# firmware (the driver must cope with the real thing). Each entry names the capture showing it;
+# every other failure fails the test.
+KNOWN_HUAWEI_DEVIATIONS = {
+    # get-raid-storage-collection.json / get-raid-storage-0.json: .../Systems/1/Storages[/RAIDStorage0]
+    "Storages path": re.compile(r"/@odata\.id \(/redfish/v1/Systems/Blade\d+/Storages(/RAIDStorage0)?\): "
+                                r"Undefined URI Error"),
+    # get-raid-storage-0.json: StorageControllers[].Name under #Storage.v1_1_0
+    "controller Name": re.compile(r"/StorageControllers/0/Name \(.*\): Unknown Property Error"),
+    # system-v5.json: Actions.Oem.Huawei.#ComputerSystem.FruControl (no OEM schema in the bundle)
+    "OEM actions": re.compile(r"/Actions/Oem/(Huawei|xFusion) \(\[Object\]\): Unknown Property Error"),
+}
+
+
+def _failures(report_dir: Path) -> list[str]:
+    lines: list[str] = []
+    for log in report_dir.rglob("RedfishServiceValidatorDebug*.log"):
+        lines += [ln.split("ERROR - FAIL - ", 1)[1] for ln in log.read_text(errors="replace").splitlines()
+                  if "ERROR - FAIL - " in ln]
+    return lines
+
+
 @pytest.mark.slow
 async def test_service_validator_zero_failures(tmp_path):
     problem = await asyncio.to_thread(_validator_ready)
     if problem:
         warnings.warn(f"REDFISH VALIDATOR NOT RUN: {problem}", stacklevel=1)
         pytest.skip(f"REDFISH VALIDATOR NOT RUN: {problem}")
-    async with start_emulator(tmp_path, profile="modern") as emu:
-        for name, url in (("hmm", emu.info["hmm"]["url"]), ("ibmc", emu.info["ibmc"]["13"]["url"])):
-            rc, text = await _validate(url, tmp_path / f"report-{name}")
+    # slot 13: a V3 CH222 (BootupSequence); slot 1: a V5 CH121 (Bios) on rebranded firmware
+    async with start_emulator(tmp_path, profile="modern", ibmc_oem_vendor={1: "xFusion"}) as emu:
+        for name, url in (("hmm", emu.info["hmm"]["url"]), ("ibmc13", emu.info["ibmc"]["13"]["url"]),
+                          ("ibmc1", emu.info["ibmc"]["1"]["url"])):
+            report = tmp_path / f"report-{name}"
+            rc, text = await _validate(url, report)
             passed, failed = _summary(text)
-            failures = [ln for ln in text.splitlines() if "Fail: " in ln and "Fail: 0" not in ln]
-            assert failed == 0 and rc == 0, (name, failures, text[-3000:])
+            found = _failures(report)
+            unexpected = [f for f in found if not any(p.search(f) for p in KNOWN_HUAWEI_DEVIATIONS.values())]
+            assert len(found) == failed, (name, failed, found)     # the log holds every failure
+            assert unexpected == [] and (rc == 0 or failed), (name, unexpected, text[-3000:])
             assert passed > 300, (name, passed)
+            if name == "hmm":
+                assert failed == 0 and rc == 0, (name, found)

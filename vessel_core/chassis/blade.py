@@ -1,21 +1,35 @@
-"""Compute Nodes → Slot 1..16: state, power, boot override, virtual media.
+"""Compute Nodes → Slot 1..16: state, power, boot override, boot order, virtual media.
 
 Per blade the path is chosen by capability (probed once): the blade's iBMC Redfish service
 when configured and answering, else the iBMC CLI reached through the HMM (nested SSH). The
 chassis-wide list is one HMM web request for all slots, whatever the path of each blade.
+
+The persistent boot order has two homes on the iBMC, picked by what the service reports (not by
+the model name): ``Oem.<vendor>.BootupSequence`` on the ComputerSystem (V3 boards, immediate)
+or the BIOS attributes ``BootTypeOrder0..3`` (V5 boards, pending until the next reset). The
+legacy iBMC CLI has no verb for it; there the HMM compute profile sets it.
 """
 from __future__ import annotations
 
 import asyncio
 import re
 import time
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Awaitable, Literal, Sequence, TypeVar
 
 from vessel_core.chassis._util import check_blade_slot
-from vessel_core.chassis.models import BladeState, BladeSummary, BootOverride, PowerAction, VirtualMediaState
-from vessel_core.drivers.redfish import ForbiddenError
+from vessel_core.chassis.models import (
+    BladeDrive,
+    BladeInventory,
+    BladeState,
+    BladeSummary,
+    BootOrder,
+    BootOverride,
+    PowerAction,
+    VirtualMediaState,
+)
+from vessel_core.drivers.redfish import ForbiddenError, RedfishClient
 from vessel_core.errors import DeviceTimeoutError, NotFoundError, UnsupportedError, ValidationError
-from vessel_core.models.redfish import ComputerSystem
+from vessel_core.models.redfish import Bios, ComputerSystem, Memory, Processor, Storage
 
 if TYPE_CHECKING:
     from vessel_core.chassis.core import Chassis
@@ -29,6 +43,12 @@ _CLI_DEVICE = {"None": "none", "Pxe": "pxe", "Hdd": "hdd", "Cd": "cdrom", "Flopp
 # ``ipmcget -d bootdevice`` names -> Redfish targets
 _CLI_NAMES = {"no override": "None", "none": "None", "pxe": "Pxe", "hard drive": "Hdd",
               "hdd": "Hdd", "cd/dvd": "Cd", "cd": "Cd", "floppy": "Floppy", "bios setup": "BiosSetup"}
+# Persistent boot order: the facade (and V3 BootupSequence) names, and the V5 BIOS names.
+BOOT_DEVICES = ("Hdd", "Cd", "Pxe", "Others")
+_BIOS_NAME = {"Hdd": "HardDiskDrive", "Cd": "DVDROMDrive", "Pxe": "PXE", "Others": "Others"}
+_FROM_BIOS = {v: k for k, v in _BIOS_NAME.items()}
+_ORDER_ATTRS = tuple(f"BootTypeOrder{i}" for i in range(len(BOOT_DEVICES)))
+T = TypeVar("T")
 
 
 def parse_cli_boot(text: str) -> BootOverride:
@@ -38,6 +58,25 @@ def parse_cli_boot(text: str) -> BootOverride:
     enabled = {"once": "Once", "permanent": "Continuous"}.get(
         (eff.group(1) if eff else "").lower(), "Disabled")
     return BootOverride(target=target, enabled="Disabled" if target == "None" else enabled)
+
+
+def normalise_boot_order(order: Sequence[str], *, target: str | None = None) -> list[str]:
+    """``order`` in facade names (V5 BIOS names accepted); ValidationError unless it names each
+    of Hdd, Cd, Pxe, Others exactly once."""
+    names: list[str] = [_FROM_BIOS.get(str(o), str(o)) for o in order] if isinstance(order, (list, tuple)) else []
+    if sorted(names) != sorted(BOOT_DEVICES):
+        raise ValidationError(f"order: expected each of {', '.join(BOOT_DEVICES)} once (or the BIOS "
+                              f"names {', '.join(_BIOS_NAME.values())}), got {order!r}",
+                              target=target, operation="blade.set_boot_order")
+    return names
+
+
+async def _or_empty(reader: Awaitable[list[T]]) -> list[T]:
+    """An inventory collection the firmware does not serve (yet) reads as empty."""
+    try:
+        return await reader
+    except (NotFoundError, UnsupportedError):
+        return []
 
 
 def _power(value: str | None) -> Literal["On", "Off", "unknown"]:
@@ -69,8 +108,12 @@ class Blades:
         if await self._redfish(slot):
             rf = await ch.ibmc_redfish(slot)
             sys = await rf.get_system(f"Blade{slot}")
+            key = (await rf.service_root()).oem_key
+            manager, inventory = await asyncio.gather(rf.get_manager(f"Blade{slot}"),
+                                                      _inventory(rf, sys))
             ch.route("blade.get", "redfish:ibmc")
-            return _from_system(slot, sys)
+            return _from_system(slot, sys, key).model_copy(update={
+                "ibmc_version": manager.firmware_version, "inventory": inventory})
         node = await ch.stateless.node(slot)  # NotFoundError for an empty slot
         cli = await ch.ibmc_cli(slot)
         state = await cli.power_state()
@@ -179,6 +222,58 @@ class Blades:
             self._ch.route("blade.set_boot_override", "ssh:ibmc")
         return await self.boot_override(slot)
 
+    # ------------------------------------------------------------------ boot order
+    async def _boot_order_home(self, slot: int, op: str) -> tuple[RedfishClient, ComputerSystem,
+                                                                  str | None, Bios | None]:
+        """Where this blade keeps its boot order: (client, system, vendor key, BIOS). The BIOS
+        is None on a V3 board (``BootupSequence``); UnsupportedError when neither is there."""
+        check_blade_slot(slot, op)
+        if not await self._redfish(slot):
+            raise UnsupportedError("the persistent boot order has no iBMC CLI verb on this blade; "
+                                   "set it with the HMM compute profile (BIOS boot settings)",
+                                   target=f"blade{slot}", operation=op)
+        rf = await self._ch.ibmc_redfish(slot)
+        sys = await rf.get_system(f"Blade{slot}")
+        key = (await rf.service_root()).oem_key
+        oem = sys.system_oem(key) if key else None
+        if oem is not None and oem.bootup_sequence is not None:
+            return rf, sys, key, None
+        if sys.bios_path is not None:
+            bios = await rf.get_model(sys.bios_path, Bios)
+            if all(a in bios.attributes for a in _ORDER_ATTRS):
+                return rf, sys, key, bios
+        raise UnsupportedError("the iBMC reports no boot order (neither BootupSequence nor the "
+                               "BIOS BootTypeOrder attributes)", target=f"blade{slot}", operation=op)
+
+    async def boot_order(self, slot: int) -> BootOrder:
+        """The persistent boot order (and, on a V5 board, the one pending until the next reset)."""
+        rf, sys, key, bios = await self._boot_order_home(slot, "blade.boot_order")
+        self._ch.route("blade.boot_order", "redfish:ibmc")
+        if bios is None:
+            oem = sys.system_oem(key or "")
+            seq = oem.bootup_sequence if oem is not None and oem.bootup_sequence else []
+            return BootOrder(order=[_FROM_BIOS.get(x, x) for x in seq], generation="V3")
+        current = [_FROM_BIOS.get(str(bios.attributes[a]), str(bios.attributes[a])) for a in _ORDER_ATTRS]
+        pending_attrs = (await rf.get_model(bios.settings_path or f"{sys.bios_path}/Settings", Bios)).attributes
+        nxt = [_FROM_BIOS.get(str(pending_attrs.get(a, bios.attributes[a])),
+                              str(pending_attrs.get(a, bios.attributes[a]))) for a in _ORDER_ATTRS]
+        return BootOrder(order=current, pending_order=None if nxt == current else nxt,
+                         generation="V5")
+
+    async def set_boot_order(self, slot: int, order: Sequence[str]) -> BootOrder:
+        """Set the persistent boot order (each of Hdd, Cd, Pxe, Others once; the V5 BIOS names
+        are accepted). V3 boards take it at once; on V5 boards it is pending BIOS settings until
+        the next reset or power-on (``pending_order`` says so)."""
+        names = normalise_boot_order(order, target=f"blade{slot}")
+        rf, sys, key, bios = await self._boot_order_home(slot, "blade.set_boot_order")
+        if bios is None:
+            await rf.set_bootup_sequence(f"Blade{slot}", names)
+        else:
+            path = bios.settings_path or f"{sys.bios_path}/Settings"
+            await rf.patch(path, {"Attributes": {a: _BIOS_NAME[n] for a, n in zip(_ORDER_ATTRS, names)}})
+        self._ch.route("blade.set_boot_order", "redfish:ibmc")
+        return await self.boot_order(slot)
+
     # ------------------------------------------------------------------ virtual media
     async def _need_redfish(self, slot: int, op: str) -> None:
         check_blade_slot(slot, op)
@@ -205,7 +300,7 @@ class Blades:
             raise ValidationError(f"image: a URL (nfs://, cifs://, https://) is required, got "
                                   f"{image!r}", target=f"blade{slot}", operation="blade.insert_media")
         rf = await self._ch.ibmc_redfish(slot)
-        await rf.vmm_control(f"Blade{slot}", "Connect", image, device=device, timeout=timeout)
+        await rf.insert_media(f"Blade{slot}", image, device=device, timeout=timeout)
         self._ch.route("blade.insert_media", "redfish:ibmc")
         return await self.virtual_media(slot, device)
 
@@ -213,8 +308,7 @@ class Blades:
         await self._need_redfish(slot, "blade.eject_media")
         current = await self.virtual_media(slot, device)
         if current.inserted:
-            await (await self._ch.ibmc_redfish(slot)).vmm_control(f"Blade{slot}", "Disconnect",
-                                                                 device=device)
+            await (await self._ch.ibmc_redfish(slot)).eject_media(f"Blade{slot}", device=device)
         self._ch.route("blade.eject_media", "redfish:ibmc")
         return await self.virtual_media(slot, device)
 
@@ -226,9 +320,37 @@ def _boot(sys: ComputerSystem) -> BootOverride:
     return BootOverride(target=b.target or "None", enabled=b.enabled or "Disabled", mode=b.mode)
 
 
-def _from_system(slot: int, sys: ComputerSystem) -> BladeState:
-    oem = sys.huawei_oem
+def _from_system(slot: int, sys: ComputerSystem, oem_key: str | None) -> BladeState:
+    oem = sys.system_oem(oem_key) if oem_key else None
     return BladeState(slot=slot, model=(sys.model or (oem.product_name if oem else None) or ""),
                       power_state=_power(sys.power_state),
                       health=sys.status.health if sys.status else None, boot=_boot(sys),
-                      bios_version=sys.bios_version)
+                      bios_version=sys.bios_version, serial_number=sys.serial_number or None)
+
+
+def _summary(sys: ComputerSystem, key: str) -> dict[str, Any]:
+    raw = (getattr(sys, "model_extra", None) or {}).get(key)
+    return raw if isinstance(raw, dict) else {}
+
+
+async def _inventory(rf: RedfishClient, sys: ComputerSystem) -> BladeInventory:
+    """Processors, memory and storage as the iBMC links them (fetched concurrently); the
+    system's ProcessorSummary/MemorySummary fill in when a collection is not served."""
+    cpus: list[Processor]
+    dimms: list[Memory]
+    storage: list[Storage]
+    cpus, dimms, storage = await asyncio.gather(_or_empty(rf.processors(sys)), _or_empty(rf.memory(sys)),
+                                                _or_empty(rf.storage(sys)))
+    drives = [d for group in await asyncio.gather(*(_or_empty(rf.drives(st)) for st in storage))
+              for d in group]
+    present = [c for c in cpus if (c.status.state if c.status else None) != "Absent"]
+    fitted = [m for m in dimms if m.populated]
+    cpu_sum, mem_sum = _summary(sys, "ProcessorSummary"), _summary(sys, "MemorySummary")
+    return BladeInventory(
+        cpu_count=len(present) if cpus else cpu_sum.get("Count"),
+        cpu_model=next((c.model for c in present if c.model), None) or cpu_sum.get("Model"),
+        memory_gib=(sum(m.capacity_mib or 0 for m in fitted) / 1024 if dimms
+                    else mem_sum.get("TotalSystemMemoryGiB")),
+        raid_controllers=[c.model for st in storage for c in st.storage_controllers if c.model],
+        drives=[BladeDrive(model=d.model, capacity_bytes=d.capacity_bytes, media_type=d.media_type,
+                           protocol=d.protocol) for d in drives])

@@ -18,7 +18,8 @@ from vessel_core.models.vrp import VersionInfo as VrpVersion
 from vessel_core.switchops.model import PORT_RE
 
 __all__ = [
-    "Alarm", "AlarmList", "BladeConfig", "BladeState", "BladeSummary", "BootOverride", "Capabilities",
+    "Alarm", "AlarmList", "BladeConfig", "BladeDrive", "BladeInventory", "BladeState", "BladeSummary", "BootOrder",
+    "BootOverride", "Capabilities",
     "ChassisInfo", "ComputeProfile", "EthTrunk", "Fan", "FabricSwitch", "FirmwareComponent",
     "InterfaceBrief", "LdapSettings", "LldpNeighbor", "MacEntry", "MacPool", "MezzCard",
     "MgmtAddress", "MgmtInterface", "NetworkOverview", "NicProfile", "Node", "NtpSettings",
@@ -442,6 +443,48 @@ class BladeSummary(FacadeModel):
     profile: str | None = None
 
 
+BootDevice = Literal["Hdd", "Cd", "Pxe", "Others"]
+
+
+class BootOrder(FacadeModel):
+    """The persistent BIOS boot order, in one vocabulary for both board generations (Hdd, Cd,
+    Pxe, Others; a V5 BIOS says HardDiskDrive, DVDROMDrive, PXE, Others).
+
+    ``order`` is in effect now. On a V5 board a new order is pending BIOS settings until the
+    blade next resets or powers on: ``pending_order`` is that order while it differs from
+    ``order``, else None. A V3 board takes a new order at once."""
+
+    order: list[BootDevice]
+    pending_order: list[BootDevice] | None = None
+    generation: Literal["V3", "V5"]
+
+    @property
+    def next_boot(self) -> list[BootDevice]:
+        """The order the next boot will use."""
+        return self.pending_order if self.pending_order is not None else self.order
+
+
+class BladeDrive(FacadeModel):
+    model: str | None = None
+    capacity_bytes: int | None = None
+    media_type: str | None = None
+    protocol: str | None = None
+
+
+class BladeInventory(FacadeModel):
+    """What the blade's iBMC reports about its hardware (Processors, Memory, Storage)."""
+
+    cpu_count: int | None = None
+    cpu_model: str | None = None
+    memory_gib: float | None = None
+    raid_controllers: list[str] = Field(default_factory=list)
+    drives: list[BladeDrive] = Field(default_factory=list)
+
+    @property
+    def storage_bytes(self) -> int:
+        return sum(d.capacity_bytes or 0 for d in self.drives)
+
+
 class BladeState(FacadeModel):
     slot: int
     model: str = ""
@@ -450,6 +493,9 @@ class BladeState(FacadeModel):
     boot: BootOverride | None = None
     bios_version: str | None = None
     profile: str | None = None
+    serial_number: str | None = None
+    ibmc_version: str | None = None
+    inventory: BladeInventory | None = None   # over the iBMC Redfish service only
 
 
 class VirtualMediaState(FacadeModel):

@@ -3,8 +3,10 @@
 Every model allows extra keys, so a document round-trips without loss:
 ``Model.model_validate(doc).model_dump(by_alias=True, exclude_unset=True) == doc``.
 Python attribute names are snake_case; the Redfish key is the alias (``power_state`` ↔
-``PowerState``). Huawei's ``Oem.Huawei`` blocks get typed fields for what the SDK uses and keep
-everything else as extra keys.
+``PowerState``). The iBMC's vendor block (``Oem.Huawei``, or ``Oem.xFusion`` after the rebrand)
+is read with :meth:`Resource.vendor_oem` and the key the service names
+(:attr:`ServiceRoot.oem_key`); typed views exist for what the SDK uses and everything else stays
+as extra keys. ``huawei``/``huawei_oem`` are conveniences for the ``Huawei`` key only.
 
 :func:`parse_resource` picks the model from ``@odata.type`` and falls back to
 :class:`Resource`.
@@ -18,10 +20,11 @@ from pydantic import BaseModel, ConfigDict, Field
 
 __all__ = [
     "RedfishModel", "Link", "Status", "Resource", "Collection", "ServiceRoot",
-    "Boot", "HuaweiSystemOem", "ComputerSystem", "Chassis", "Manager", "VirtualMedia",
+    "Boot", "HuaweiSystemOem", "VendorSystemOem", "ComputerSystem", "Processor", "Memory",
+    "Storage", "StorageController", "Drive", "Chassis", "Manager", "VirtualMedia",
     "UpdateService", "SoftwareInventory", "TaskService", "Task", "Message", "AccountService",
     "ManagerAccount", "SessionService", "Session", "Power", "PowerControl", "PowerSupply",
-    "Thermal", "Temperature", "Fan", "Bios", "ErrorBody", "parse_resource", "MODELS",
+    "Thermal", "Temperature", "Fan", "Bios", "ErrorBody", "parse_resource", "oem_keys", "MODELS",
 ]
 
 
@@ -58,13 +61,15 @@ class Resource(RedfishModel):
     status: Status | None = Field(None, alias="Status")
     oem: Oem | None = Field(None, alias="Oem")
 
+    def vendor_oem(self, key: str) -> dict[str, Any]:
+        """``Oem.<key>`` as a mapping (empty when absent); ``key`` comes from the service
+        (:attr:`ServiceRoot.oem_key`), e.g. ``Huawei`` or ``xFusion``."""
+        return _oem_member(self.oem, key)
+
     @property
     def huawei(self) -> dict[str, Any]:
         """``Oem.Huawei`` as a mapping (empty when absent)."""
-        if self.oem is None or self.oem.huawei is None:
-            return {}
-        h = self.oem.huawei
-        return h if isinstance(h, dict) else h.model_dump(by_alias=True, exclude_unset=True)
+        return self.vendor_oem("Huawei")
 
     def link(self, key: str) -> str | None:
         """``@odata.id`` of a navigation property such as ``"Power"`` or ``"VirtualMedia"``."""
@@ -78,6 +83,22 @@ class Resource(RedfishModel):
         if isinstance(raw, dict):
             return raw.get("@odata.id")
         return None
+
+
+def _oem_member(oem: RedfishModel | dict[str, Any] | None, key: str) -> dict[str, Any]:
+    if oem is None:
+        return {}
+    doc = oem if isinstance(oem, dict) else oem.dump()
+    block = doc.get(key)
+    return block if isinstance(block, dict) else {}
+
+
+def oem_keys(oem: RedfishModel | dict[str, Any] | None) -> list[str]:
+    """Vendor keys of an ``Oem`` object (members that are objects), in document order."""
+    if oem is None:
+        return []
+    doc = oem if isinstance(oem, dict) else oem.dump()
+    return [k for k, v in doc.items() if isinstance(v, dict) and not k.startswith("@")]
 
 
 class Collection(Resource):
@@ -102,12 +123,36 @@ class ServiceRoot(Resource):
     update_service: Link | None = Field(None, alias="UpdateService")
     event_service: Link | None = Field(None, alias="EventService")
     registries: Link | None = Field(None, alias="Registries")
+    vendor: str | None = Field(None, alias="Vendor")
+    links: dict[str, Any] | None = Field(None, alias="Links")
 
     @property
     def task_service_path(self) -> str | None:
         if self.tasks:
             return self.tasks.odata_id
         return self.link("TaskService")
+
+    @property
+    def has_session_service(self) -> bool:
+        """The root links a SessionService (or ``Links.Sessions``); without one a client can
+        only use HTTP Basic authentication."""
+        sessions = (self.links or {}).get("Sessions")
+        return self.session_service is not None or bool(
+            isinstance(sessions, dict) and sessions.get("@odata.id"))
+
+    @property
+    def oem_key(self) -> str | None:
+        """The vendor namespace the service uses under ``Oem`` and in OEM action paths.
+
+        Huawei's iBMC names it in the root's ``Oem`` object (``Huawei``, ``xFusion`` after the
+        rebrand); newer services also say ``Vendor``. When both exist and ``Vendor`` is one of
+        the ``Oem`` keys it wins; else the first ``Oem`` key; else ``Vendor``; else None."""
+        keys = oem_keys(self.oem)
+        if self.vendor and self.vendor in keys:
+            return self.vendor
+        if keys:
+            return keys[0]
+        return self.vendor or None
 
 
 class Boot(RedfishModel):
@@ -125,7 +170,13 @@ class HuaweiSystemOem(RedfishModel):
     device_slot_id: int | None = Field(None, alias="DeviceSlotID")
     slot_width: int | None = Field(None, alias="SlotWidth")
     product_name: str | None = Field(None, alias="ProductName")
+    product_version: str | None = Field(None, alias="ProductVersion")
     switch_ip_info: dict[str, Any] | None = Field(None, alias="SwitchIpInfo")
+    # V3 boards only: the persistent BIOS boot order (a permutation of Hdd, Cd, Pxe, Others).
+    bootup_sequence: list[str] | None = Field(None, alias="BootupSequence")
+
+
+VendorSystemOem = HuaweiSystemOem
 
 
 class SystemOem(Oem):
@@ -147,6 +198,33 @@ class ComputerSystem(Resource):
     @property
     def huawei_oem(self) -> HuaweiSystemOem | None:
         return self.oem.huawei if self.oem else None
+
+    def system_oem(self, key: str) -> VendorSystemOem | None:
+        """The typed vendor block ``Oem.<key>`` (None when absent)."""
+        block = self.vendor_oem(key)
+        return VendorSystemOem.model_validate(block) if block else None
+
+    def oem_action_target(self, key: str, name: str) -> str | None:
+        """``Actions.Oem.<key>.#<name>.target`` (e.g. ``ComputerSystem.FruControl``)."""
+        oem = ((self.actions or {}).get("Oem") or {}).get(key) or {}
+        return (oem.get(f"#{name}") or {}).get("target")
+
+    @property
+    def bios_path(self) -> str | None:
+        return self.link("Bios")
+
+    @property
+    def processors_path(self) -> str | None:
+        return self.link("Processors")
+
+    @property
+    def memory_path(self) -> str | None:
+        return self.link("Memory")
+
+    @property
+    def storage_path(self) -> str | None:
+        """``Storage`` link (Huawei firmware points it at ``…/Storages``)."""
+        return self.link("Storage") or self.link("Storages")
 
     @property
     def reset_target(self) -> str | None:
@@ -197,12 +275,22 @@ class VirtualMedia(Resource):
     connected_via: str | None = Field(None, alias="ConnectedVia")
     actions: dict[str, Any] | None = Field(None, alias="Actions")
 
-    @property
-    def vmm_control_target(self) -> str | None:
-        """Huawei's ``VirtualMedia.VmmControl`` action target, when advertised."""
-        oem = ((self.actions or {}).get("Oem") or {}).get("Huawei") or {}
-        action = oem.get("#VirtualMedia.VmmControl") or {}
-        return action.get("target")
+    def standard_action_target(self, name: str) -> str | None:
+        """Target of ``#VirtualMedia.<name>`` (``InsertMedia``/``EjectMedia``) when the
+        resource advertises it in ``Actions``; None otherwise."""
+        action = (self.actions or {}).get(f"#VirtualMedia.{name}")
+        return action.get("target") if isinstance(action, dict) else None
+
+    def vmm_control_target(self, key: str) -> str | None:
+        """The vendor's ``VirtualMedia.VmmControl`` target, when advertised. Huawei iBMCs put it
+        at ``Oem.<key>.Actions`` (its URL mirrors that: ``…/CD/Oem/<key>/Actions/…``); the
+        DMTF place ``Actions.Oem.<key>`` is read too."""
+        for holder in ((self.vendor_oem(key).get("Actions") or {}),
+                       (((self.actions or {}).get("Oem") or {}).get(key) or {})):
+            action = holder.get("#VirtualMedia.VmmControl") if isinstance(holder, dict) else None
+            if isinstance(action, dict) and action.get("target"):
+                return str(action["target"])
+        return None
 
 
 class UpdateService(Resource):
@@ -263,10 +351,11 @@ class Task(Resource):
 
     @property
     def percent(self) -> int | None:
-        """``PercentComplete``, else Huawei's ``Oem.Huawei.TaskPercentage`` (``"10%"``)."""
+        """``PercentComplete``, else the vendor's ``Oem.<key>.TaskPercentage`` (``"10%"``)."""
         if self.percent_complete is not None:
             return self.percent_complete
-        raw = self.huawei.get("TaskPercentage")
+        raw = next((self.vendor_oem(k)["TaskPercentage"] for k in oem_keys(self.oem)
+                    if "TaskPercentage" in self.vendor_oem(k)), None)
         if isinstance(raw, int):
             return raw
         m = _PERCENT.match(raw) if isinstance(raw, str) else None
@@ -341,6 +430,63 @@ class Thermal(Resource):
 class Bios(Resource):
     attribute_registry: str | None = Field(None, alias="AttributeRegistry")
     attributes: dict[str, Any] = Field(default_factory=dict, alias="Attributes")
+    settings: dict[str, Any] | None = Field(None, alias="@Redfish.Settings")
+
+    @property
+    def settings_path(self) -> str | None:
+        """``@Redfish.Settings.SettingsObject`` (the pending-settings resource), if named."""
+        obj = (self.settings or {}).get("SettingsObject") or {}
+        return obj.get("@odata.id") if isinstance(obj, dict) else None
+
+
+class Processor(Resource):
+    socket: str | None = Field(None, alias="Socket")
+    processor_type: str | None = Field(None, alias="ProcessorType")
+    manufacturer: str | None = Field(None, alias="Manufacturer")
+    model: str | None = Field(None, alias="Model")
+    total_cores: int | None = Field(None, alias="TotalCores")
+    total_threads: int | None = Field(None, alias="TotalThreads")
+    max_speed_mhz: int | None = Field(None, alias="MaxSpeedMHz")
+
+
+class Memory(Resource):
+    capacity_mib: int | None = Field(None, alias="CapacityMiB")
+    manufacturer: str | None = Field(None, alias="Manufacturer")
+    memory_device_type: str | None = Field(None, alias="MemoryDeviceType")
+    operating_speed_mhz: int | None = Field(None, alias="OperatingSpeedMhz")
+    device_locator: str | None = Field(None, alias="DeviceLocator")
+
+    @property
+    def populated(self) -> bool:
+        """A DIMM slot holds a module (Huawei lists empty slots as ``Status.State: Absent``)."""
+        return (self.status.state if self.status else None) != "Absent" and bool(self.capacity_mib)
+
+
+class StorageController(RedfishModel):
+    member_id: str | None = Field(None, alias="MemberId")
+    name: str | None = Field(None, alias="Name")
+    model: str | None = Field(None, alias="Model")
+    firmware_version: str | None = Field(None, alias="FirmwareVersion")
+    status: Status | None = Field(None, alias="Status")
+
+
+class Storage(Resource):
+    storage_controllers: list[StorageController] = Field(default_factory=list,
+                                                         alias="StorageControllers")
+    drives: list[Link] = Field(default_factory=list, alias="Drives")
+
+    @property
+    def drive_paths(self) -> list[str]:
+        return [d.odata_id for d in self.drives]
+
+
+class Drive(Resource):
+    model: str | None = Field(None, alias="Model")
+    capacity_bytes: int | None = Field(None, alias="CapacityBytes")
+    media_type: str | None = Field(None, alias="MediaType")
+    protocol: str | None = Field(None, alias="Protocol")
+    serial_number: str | None = Field(None, alias="SerialNumber")
+    manufacturer: str | None = Field(None, alias="Manufacturer")
 
 
 class ErrorInfo(RedfishModel):
@@ -379,7 +525,7 @@ MODELS: dict[str, type[Resource]] = {
     "SoftwareInventory": SoftwareInventory, "TaskService": TaskService, "Task": Task,
     "AccountService": AccountService, "ManagerAccount": ManagerAccount,
     "SessionService": SessionService, "Session": Session, "Power": Power, "Thermal": Thermal,
-    "Bios": Bios,
+    "Bios": Bios, "Processor": Processor, "Memory": Memory, "Storage": Storage, "Drive": Drive,
 }
 
 

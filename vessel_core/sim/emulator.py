@@ -71,6 +71,29 @@ class EmulatorOptions(BaseModel):
     max_web_sessions: int = Field(default=10, ge=1)
     max_redfish_sessions: int = Field(default=16, ge=1)
     save_delay_s: float = Field(default=0.2, ge=0)
+    # ---- per-iBMC differences between real firmwares (modern profile)
+    ibmc_basic_auth_only: list[int] = Field(default_factory=list, description=(
+        "Slots whose iBMC has no SessionService: the root does not name one and the session POST "
+        "answers 401 + WWW-Authenticate: Basic; only HTTP Basic authentication works."))
+    ibmc_oem_vendor: Literal["Huawei", "xFusion"] | dict[int, Literal["Huawei", "xFusion"]] = Field(
+        default="Huawei", description=(
+            "The vendor key of the iBMCs' OEM blocks and OEM action paths, for every iBMC or per "
+            "slot (unlisted slots: Huawei). xFusion is the rebranded firmware."))
+    ibmc_vmedia_standard_actions: bool | list[int] = Field(default=True, description=(
+        "Whether the VirtualMedia resources advertise #VirtualMedia.InsertMedia/EjectMedia: for "
+        "every iBMC, none, or the listed slots. Without them only the OEM VmmControl works and "
+        "POSTing the standard actions answers 404 (a 2288H V5 on firmware 6.41 did not have them)."))
+    ibmc_vmm_connect_failures: dict[int, int] = Field(default_factory=dict, description=(
+        "Opt-in fault, per slot: the first N VmmControl Connect tasks end in Exception "
+        "(iBMC.1.0.ConnectionFailed); the next one succeeds, as a retry does on real iBMCs."))
+
+    def ibmc_vendor(self, slot: int) -> str:
+        v = self.ibmc_oem_vendor
+        return v if isinstance(v, str) else v.get(slot, "Huawei")
+
+    def ibmc_standard_vmedia(self, slot: int) -> bool:
+        v = self.ibmc_vmedia_standard_actions
+        return v if isinstance(v, bool) else slot in v
 
 
 class Emulator:
@@ -170,7 +193,8 @@ class Emulator:
         app = web.Application(middlewares=[
             error_middleware, fault_middleware(self), bricked,
             auth_middleware(svc.sessions, svc.check_password,
-                            lambda: self.faults.session_idle_timeout_s)],
+                            lambda: self.faults.session_idle_timeout_s,
+                            sessions_enabled=not svc.basic_only)],
             client_max_size=MAX_UPLOAD)
         app.add_routes(svc.routes())
         return app

@@ -174,8 +174,11 @@ PUBLIC = {"/redfish", "/redfish/", "/redfish/v1", "/redfish/v1/", "/redfish/v1/o
 
 
 def auth_middleware(sessions: RfSessions, check_password: Callable[[str, str], bool],
-                    idle: Callable[[], float]) -> Any:
-    """X-Auth-Token or Basic on everything except the root, $metadata, odata and login."""
+                    idle: Callable[[], float], *, sessions_enabled: bool = True) -> Any:
+    """X-Auth-Token or Basic on everything except the root, $metadata, odata and login.
+
+    ``sessions_enabled=False`` is a Basic-only service: no login path, tokens are not accepted,
+    so an unauthenticated session POST meets the 401 + ``WWW-Authenticate: Basic`` challenge."""
 
     @web.middleware
     async def middleware(request: web.Request,
@@ -186,9 +189,9 @@ def auth_middleware(sessions: RfSessions, check_password: Callable[[str, str], b
             return await handler(request)
         try:
             if path.rstrip("/") in PUBLIC or path in PUBLIC or (
-                    request.method == "POST" and path.rstrip("/") == sessions.base):
+                    sessions_enabled and request.method == "POST" and path.rstrip("/") == sessions.base):
                 return await handler(request)
-            token = request.headers.get("X-Auth-Token")
+            token = request.headers.get("X-Auth-Token") if sessions_enabled else None
             user = None
             if token:
                 s = sessions.by_token(token, idle())

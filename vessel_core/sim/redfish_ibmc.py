@@ -4,7 +4,23 @@ One HTTPS listener per present blade; resources use the id ``Blade<N>``. Convent
 Huawei's iBMC: the root's task link is named ``Tasks``; PATCH needs ``If-Match`` (412
 otherwise); actions answer 200 with the error-shaped ``Base.1.0.Success`` body; VmmControl
 and SimpleUpdate answer 202 with a Task whose ``Messages`` is a single object once terminal
-and whose ``Oem.Huawei.TaskPercentage`` is a string such as ``"40%"``.
+and whose ``Oem.<vendor>.TaskPercentage`` is a string such as ``"40%"``.
+
+Per-iBMC differences (``EmulatorOptions``): the vendor key (``Huawei`` or the rebranded
+``xFusion``) in every OEM block and OEM action path; Basic-only services without a
+SessionService; VirtualMedia with or without the standard InsertMedia/EjectMedia actions; an
+opt-in VmmControl Connect that fails the first N times.
+
+Board generations (``Blade.generation``): a V3 board carries its persistent boot order as
+``Oem.<vendor>.BootupSequence`` on the ComputerSystem (PATCH with If-Match, immediate) and
+serves no Bios resource [INF]; a V5 board has none there and keeps it in the BIOS attributes
+``BootTypeOrder0..3``: ``Systems/<id>/Bios`` (in effect) and ``Bios/Settings`` (pending, PATCH
+with If-Match), applied when the host next boots.
+
+Inventory as the iBMC captures link it: ``Processors`` (members ``1``, ``2`` [INF]),
+``Memory`` (``mainboardDIMM<cpu><channel><slot>``, empty slots listed as Absent), ``Storage``
+pointing at ``…/Storages`` with ``RAIDStorage0`` whose drives are
+``/Chassis/<id>/Drives/HDDPlaneDisk<n>``.
 
 A blade whose firmware flash ended in ``brick`` answers 503 to everything.
 """
@@ -33,13 +49,17 @@ from vessel_core.sim.redfish_common import (
     unknown_props,
 )
 from vessel_core.sim.state import (
+    BOOT_ORDER_ATTRS,
+    BOOT_ORDER_V3_NAME,
     BOOT_TARGETS,
     RESET_TYPES,
     Account,
     Blade,
     OperationRefused,
     RedfishTask,
+    normalise_boot_order,
     request_power,
+    set_boot_order,
 )
 
 if TYPE_CHECKING:
@@ -53,8 +73,13 @@ NAMESPACES = [
     "Session.v1_0_0", "EventService.v1_0_0", "EventDestinationCollection", "TaskService.v1_0_0",
     "TaskCollection", "Task.v1_0_2", "UpdateService.v1_1_0", "SoftwareInventoryCollection",
     "SoftwareInventory.v1_0_0", "MessageRegistryFileCollection", "MessageRegistryFile.v1_0_0",
+    "Bios.v1_0_0", "ProcessorCollection", "Processor.v1_0_0", "MemoryCollection", "Memory.v1_1_0",
+    "StorageCollection", "Storage.v1_1_0", "Drive.v1_1_0",
     "Resource", "Resource.v1_0_0",
 ]
+BIOS_REGISTRY = "BiosAttributeRegistry.1.8.7"   # the 2288H V5 capture's
+DIMM_GIB = 32                                     # [INF] module size
+DIMMS_PER_CPU = 8                                 # [INF] slots listed per processor
 PROTOCOLS = ("HTTPS", "SCP", "SFTP", "CIFS", "TFTP", "NFS")
 MEDIA_SCHEMES = ("nfs", "cifs", "https")
 UPLOAD_DIR = "/tmp/web/"
@@ -79,6 +104,11 @@ class IbmcService:
         self.rid = f"Blade{slot}"
         self.sessions = RfSessions(max_slots=emulator.options.max_redfish_sessions)
         self.uploads: dict[str, int] = {}
+        opts = emulator.options
+        self.oem = opts.ibmc_vendor(slot)
+        self.basic_only = slot in opts.ibmc_basic_auth_only
+        self.standard_vmedia = opts.ibmc_standard_vmedia(slot)
+        self.connect_failures_left = opts.ibmc_vmm_connect_failures.get(slot, 0)
 
     # ------------------------------------------------------------------ helpers
     @property
@@ -107,10 +137,21 @@ class IbmcService:
         if request.match_info[key] != self.rid:
             raise web.HTTPNotFound()
 
+    def _check_vendor(self, request: web.Request) -> None:
+        """An OEM action path names this service's vendor key, else it does not exist."""
+        self._check_id(request)
+        if request.match_info["vendor"] != self.oem:
+            raise web.HTTPNotFound()
+
+    @property
+    def manufacturer(self) -> str:
+        return self.oem   # [INF] rebranded firmware reports its own name
+
     # ------------------------------------------------------------------ documents
     def root(self) -> dict[str, Any]:
         b = self.emu.state.blades[self.slot]
-        return {
+        owner = "Huawei Technologies Co., Ltd." if self.oem == "Huawei" else "xFusion Digital Technologies Co., Ltd."
+        doc: dict[str, Any] = {
             "@odata.id": "/redfish/v1/", "@odata.type": "#ServiceRoot.v1_1_0.ServiceRoot",
             "Id": "RootService", "Name": "Root Service", "RedfishVersion": "1.0.2", "UUID": b.uuid,
             "Systems": ref("/redfish/v1/Systems"), "Chassis": ref("/redfish/v1/Chassis"),
@@ -121,17 +162,27 @@ class IbmcService:
             "UpdateService": ref("/redfish/v1/UpdateService"),
             "Registries": ref("/redfish/v1/Registries"),
             "Links": {"Sessions": ref("/redfish/v1/SessionService/Sessions")},
-            "Oem": {"Huawei": {"ProductName": b.model, "HostName": f"blade{self.slot}",
+            "Oem": {self.oem: {"ProductName": b.model, "HostName": f"blade{self.slot}",
                                "LanguageSet": "en,zh", "DomainName": None,
-                               "Copyright": "Huawei Technologies Co., Ltd. 2004-2018. All rights reserved.",
+                               "Copyright": f"{owner} 2004-2018. All rights reserved.",
                                "SecurityBanner": "Authorized users only."}},
         }
+        if self.basic_only:
+            del doc["SessionService"], doc["Links"]
+        return doc
 
     def system_doc(self) -> dict[str, Any]:
         b = self.blade
-        return {
+        oem: dict[str, Any] = {
+            "PowerOnStrategy": b.power_on_strategy, "PanelPowerButtonEnabled": True,
+            "SafePowerOffTimeoutEnabled": False, "DeviceSlotID": self.slot, "SlotWidth": b.slot_width,
+            "ProductName": b.model, "ProductVersion": b.generation,
+            "SwitchIpInfo": {"Base": None, "Fabric": None, "FC": None}}
+        if b.generation == "V3":
+            oem["BootupSequence"] = list(b.bootup_sequence)
+        doc: dict[str, Any] = {
             "@odata.id": self.sys_path, "@odata.type": "#ComputerSystem.v1_2_0.ComputerSystem",
-            "Id": self.rid, "Name": "Computer System", "Manufacturer": "Huawei", "Model": b.model,
+            "Id": self.rid, "Name": "Computer System", "Manufacturer": self.manufacturer, "Model": b.model,
             "SerialNumber": b.serial_number, "PartNumber": b.part_number, "UUID": b.uuid,
             "AssetTag": self.emu.state.chassis.slot_alias.get(str(self.slot), ""),
             "SystemType": "Physical", "PowerState": b.power_state,
@@ -144,33 +195,37 @@ class IbmcService:
             "ProcessorSummary": {"Count": b.cpu_count, "Model": "Central Processor",
                                  "Status": {"HealthRollup": "OK"}},
             "MemorySummary": {"TotalSystemMemoryGiB": b.memory_gib, "Status": {"HealthRollup": "OK"}},
+            "Processors": ref(f"{self.sys_path}/Processors"),
+            "Memory": ref(f"{self.sys_path}/Memory"),
+            "Storage": ref(f"{self.sys_path}/Storages"),   # the captures' spelling of the path
             "Links": {"Chassis": [ref(f"/redfish/v1/Chassis/{self.rid}")],
                       "ManagedBy": [ref(self.mgr_path)]},
             "Actions": {"#ComputerSystem.Reset": {
                 "target": f"{self.sys_path}/Actions/ComputerSystem.Reset",
-                "@Redfish.ActionInfo": f"{self.sys_path}/ResetActionInfo"}},
-            "Oem": {"Huawei": {"PowerOnStrategy": b.power_on_strategy,
-                               "PanelPowerButtonEnabled": True, "SafePowerOffTimeoutEnabled": False,
-                               "DeviceSlotID": self.slot, "SlotWidth": b.slot_width,
-                               "ProductName": b.model,
-                               "SwitchIpInfo": {"Base": None, "Fabric": None, "FC": None},
-                               "BootupSequence": ["Hdd", "Cd", "Pxe", "Others"]}},
+                "@Redfish.ActionInfo": f"{self.sys_path}/ResetActionInfo"},
+                "Oem": {self.oem: {"#ComputerSystem.FruControl": {
+                    "target": f"{self.sys_path}/Actions/Oem/{self.oem}/ComputerSystem.FruControl"}}}},
+            "Oem": {self.oem: oem},
         }
+        if b.generation == "V5":
+            doc["Bios"] = ref(f"{self.sys_path}/Bios")
+        return doc
 
     def media_doc(self, dev: str) -> dict[str, Any]:
         vm = self.blade.virtual_media[dev]
         base = f"{self.mgr_path}/VirtualMedia/{dev}"
+        actions = {
+            "#VirtualMedia.InsertMedia": {"target": f"{base}/Actions/VirtualMedia.InsertMedia"},
+            "#VirtualMedia.EjectMedia": {"target": f"{base}/Actions/VirtualMedia.EjectMedia"},
+        } if self.standard_vmedia else {}
         return {
             "@odata.id": base, "@odata.type": "#VirtualMedia.v1_2_0.VirtualMedia", "Id": dev,
             "Name": "VirtualMedia", "MediaTypes": ["CD", "DVD"] if dev == "CD" else ["USBStick"],
             "Image": vm.image, "ImageName": vm.image.rsplit("/", 1)[-1] if vm.image else None,
             "ConnectedVia": vm.connected_via, "Inserted": vm.inserted,
-            "WriteProtected": vm.write_protected,
-            "Actions": {
-                "#VirtualMedia.InsertMedia": {"target": f"{base}/Actions/VirtualMedia.InsertMedia"},
-                "#VirtualMedia.EjectMedia": {"target": f"{base}/Actions/VirtualMedia.EjectMedia"}},
-            "Oem": {"Huawei": {"Actions": {"#VirtualMedia.VmmControl": {
-                "target": f"{base}/Oem/Huawei/Actions/VirtualMedia.VmmControl"}}}},
+            "WriteProtected": vm.write_protected, "Actions": actions,
+            "Oem": {self.oem: {"Actions": {"#VirtualMedia.VmmControl": {
+                "target": f"{base}/Oem/{self.oem}/Actions/VirtualMedia.VmmControl"}}}},
         }
 
     def account_doc(self, a: Account) -> dict[str, Any]:
@@ -179,7 +234,7 @@ class IbmcService:
                 "Name": "User Account", "UserName": a.username,
                 "RoleId": a.role if a.role != "Commonuser" else "ReadOnly",
                 "Enabled": a.enabled, "Locked": a.locked, "Password": None,
-                "Oem": {"Huawei": {"LoginInterface": a.interfaces}}}
+                "Oem": {self.oem: {"LoginInterface": a.interfaces}}}
 
     def fw_items(self) -> dict[str, str]:
         f = self.blade.firmware
@@ -196,20 +251,22 @@ class IbmcService:
             "StartTime": _iso(t.started)}
         if not t.applied:
             doc.update(TaskState="Running", Messages=[],
-                       Oem={"Huawei": {"TaskPercentage": f"{int(frac * 100)}%" if frac > 0 else None}})
+                       Oem={self.oem: {"TaskPercentage": f"{int(frac * 100)}%" if frac > 0 else None}})
         elif t.outcome == "ok":
             text = ("The virtual media is connected." if t.kind == "vmedia"
                     else "The upgrade is successfully completed.")
             doc.update(TaskState="Completed", TaskStatus="OK", EndTime=_iso(t.started + t.duration_s),
                        Messages=message("Base.1.0.Success", text, severity="OK"),
-                       Oem={"Huawei": {"TaskPercentage": "100%"}})
+                       Oem={self.oem: {"TaskPercentage": "100%"}})
         else:
-            mid, text = (("iBMC.1.0.FirmwareUpgradeError", "The firmware upgrade failed.")
+            mid, text = (("iBMC.1.0.ConnectionFailed", "Failed to connect the virtual media.")
+                         if t.kind == "vmedia" else
+                         ("iBMC.1.0.FirmwareUpgradeError", "The firmware upgrade failed.")
                          if t.outcome == "fail" else
                          ("iBMC.1.0.ConnectionFailed", "The component stopped responding during the upgrade."))
             doc.update(TaskState="Exception", TaskStatus="Warning",
                        EndTime=_iso(t.started + t.duration_s), Messages=message(mid, text),
-                       Oem={"Huawei": {"TaskPercentage": f"{int(frac * 60)}%"}})
+                       Oem={self.oem: {"TaskPercentage": f"{int(frac * 60)}%"}})
         return doc
 
     def new_task(self, name: str, kind: str, duration: float, outcome: str, target: str,
@@ -239,8 +296,18 @@ class IbmcService:
             web.patch("/redfish/v1/Systems/{id}", self.system_patch),
             web.get("/redfish/v1/Systems/{id}/ResetActionInfo", self.reset_info),
             web.post("/redfish/v1/Systems/{id}/Actions/ComputerSystem.Reset", self.reset),
-            web.post("/redfish/v1/Systems/{id}/Actions/Oem/Huawei/ComputerSystem.FruControl",
+            web.post("/redfish/v1/Systems/{id}/Actions/Oem/{vendor}/ComputerSystem.FruControl",
                      self.frucontrol),
+            web.get("/redfish/v1/Systems/{id}/Bios", self.bios_get),
+            web.get("/redfish/v1/Systems/{id}/Bios/Settings", self.bios_settings_get),
+            web.patch("/redfish/v1/Systems/{id}/Bios/Settings", self.bios_settings_patch),
+            web.get("/redfish/v1/Systems/{id}/Processors", self.processors),
+            web.get("/redfish/v1/Systems/{id}/Processors/{pid}", self.processor_get),
+            web.get("/redfish/v1/Systems/{id}/Memory", self.memory),
+            web.get("/redfish/v1/Systems/{id}/Memory/{mid}", self.memory_get),
+            web.get("/redfish/v1/Systems/{id}/Storages", self.storages),
+            web.get("/redfish/v1/Systems/{id}/Storages/{sid}", self.storage_get),
+            web.get("/redfish/v1/Chassis/{id}/Drives/{did}", self.drive_get),
             web.get("/redfish/v1/Chassis", self.chassis_coll),
             web.get("/redfish/v1/Chassis/{id}", self.chassis_get),
             web.get("/redfish/v1/Managers", self.managers),
@@ -251,7 +318,7 @@ class IbmcService:
                      self.media_insert),
             web.post("/redfish/v1/Managers/{id}/VirtualMedia/{dev}/Actions/VirtualMedia.EjectMedia",
                      self.media_eject),
-            web.post("/redfish/v1/Managers/{id}/VirtualMedia/{dev}/Oem/Huawei/Actions/VirtualMedia.VmmControl",
+            web.post("/redfish/v1/Managers/{id}/VirtualMedia/{dev}/Oem/{vendor}/Actions/VirtualMedia.VmmControl",
                      self.media_vmm),
             web.get("/redfish/v1/AccountService", self.account_service),
             web.get("/redfish/v1/AccountService/Accounts", self.accounts),
@@ -273,9 +340,10 @@ class IbmcService:
         ]
         r += reg_routes
         r += common_routes(self.root, NAMESPACES)
-        r += session_routes(self.sessions, self.check_password,
-                            lambda: self.emu.faults.refuse_logins,
-                            lambda: self.emu.faults.session_idle_timeout_s)
+        if not self.basic_only:
+            r += session_routes(self.sessions, self.check_password,
+                                lambda: self.emu.faults.refuse_logins,
+                                lambda: self.emu.faults.session_idle_timeout_s)
         return r
 
     # ------------------------------------------------------------------ systems
@@ -292,8 +360,9 @@ class IbmcService:
         self._check_id(request)
         check_if_match(request, self.system_doc())
         body = await read_json(request)
-        unknown_props(body, {"Boot", "AssetTag"})
+        unknown_props(body, {"Boot", "AssetTag", "Oem"})
         b = self.blade
+        sequence = self._bootup_sequence(body.get("Oem"), b)
         boot = body.get("Boot", {})
         if not isinstance(boot, dict):
             raise _bad_value("Boot", boot)
@@ -313,6 +382,8 @@ class IbmcService:
                 raise _bad_value("AssetTag", body["AssetTag"])
             self.emu.state.chassis.slot_alias[str(self.slot)] = body["AssetTag"]
         b.boot = new
+        if sequence is not None:
+            set_boot_order(b, sequence)   # V3: in effect at once
         self.emu.changed()
         return json_response(self.system_doc())
 
@@ -343,7 +414,7 @@ class IbmcService:
         return json_response(success_body(), etag=False)
 
     async def frucontrol(self, request: web.Request) -> web.StreamResponse:
-        self._check_id(request)
+        self._check_vendor(request)
         body = await read_json(request)
         mapping = {"On": "On", "GracefulShutdown": "GracefulShutdown", "ForceOff": "ForceOff",
                    "ForceRestart": "ForceRestart", "Nmi": "Nmi", "ForcePowerCycle": "ForcePowerCycle"}
@@ -357,6 +428,174 @@ class IbmcService:
         self.emu.changed()
         return json_response(success_body(), etag=False)
 
+    # ------------------------------------------------------------------ boot order and BIOS
+    def _bootup_sequence(self, oem: object, b: Blade) -> list[str] | None:
+        """``Oem.<vendor>.BootupSequence`` of a system PATCH (V3 boards only), validated."""
+        if oem is None:
+            return None
+        if not isinstance(oem, dict):
+            raise _bad_value("Oem", oem)
+        unknown_props(oem, {self.oem})
+        block = oem[self.oem]
+        if not isinstance(block, dict):
+            raise _bad_value(f"Oem/{self.oem}", block)
+        allowed = {"BootupSequence"} if b.generation == "V3" else set()
+        for k in block:
+            if k not in allowed:
+                raise RedfishError(400, "Base.1.0.PropertyUnknown",
+                                   f"The property {k} is not in the list of valid properties for the "
+                                   "resource.", related=[f"#/Oem/{self.oem}/{k}"], args=[k])
+        seq = block.get("BootupSequence")
+        if seq is None:
+            return None
+        try:
+            if not isinstance(seq, list) or any(x not in BOOT_ORDER_V3_NAME.values() for x in seq):
+                raise ValueError(seq)
+            return normalise_boot_order(seq)
+        except ValueError:
+            raise _bad_value(f"Oem/{self.oem}/BootupSequence", seq) from None
+
+    def _v5(self, request: web.Request) -> Blade:
+        self._check_id(request)
+        b = self.blade
+        if b.generation != "V5":   # [INF] the boot order of a V3 board is not a BIOS attribute
+            raise web.HTTPNotFound()
+        return b
+
+    def bios_doc(self, b: Blade) -> dict[str, Any]:
+        base = f"{self.sys_path}/Bios"
+        return {"@odata.id": base, "@odata.type": "#Bios.v1_0_0.Bios", "Id": "Bios",
+                "Name": "BIOS Configuration Current Settings", "AttributeRegistry": BIOS_REGISTRY,
+                "Attributes": dict(b.bios_attributes),
+                "@Redfish.Settings": {"@odata.type": "#Settings.v1_0_0.Settings", "Messages": [],
+                                      "SettingsObject": ref(f"{base}/Settings")}}
+
+    def bios_settings_doc(self, b: Blade) -> dict[str, Any]:
+        return {"@odata.id": f"{self.sys_path}/Bios/Settings", "@odata.type": "#Bios.v1_0_0.Bios",
+                "Id": "Settings", "Name": "BIOS Configuration Pending Settings",
+                "AttributeRegistry": BIOS_REGISTRY, "Attributes": dict(b.bios_pending)}
+
+    async def bios_get(self, request: web.Request) -> web.StreamResponse:
+        return json_response(self.bios_doc(self._v5(request)))
+
+    async def bios_settings_get(self, request: web.Request) -> web.StreamResponse:
+        return json_response(self.bios_settings_doc(self._v5(request)))
+
+    async def bios_settings_patch(self, request: web.Request) -> web.StreamResponse:
+        """Pending until the next boot; the boot-order attributes must stay a permutation."""
+        b = self._v5(request)
+        check_if_match(request, self.bios_settings_doc(b))
+        body = await read_json(request)
+        unknown_props(body, {"Attributes"})
+        attrs = body.get("Attributes")
+        if not isinstance(attrs, dict):
+            raise _bad_value("Attributes", attrs)
+        for k, v in attrs.items():
+            if k not in b.bios_attributes:
+                raise RedfishError(400, "Base.1.0.PropertyUnknown",
+                                   f"The property {k} is not in the list of valid properties for the "
+                                   "resource.", related=[f"#/Attributes/{k}"], args=[k])
+            if k in BOOT_ORDER_ATTRS and v not in BOOT_ORDER_V3_NAME:
+                raise _bad_value(f"Attributes/{k}", v)
+        merged = {**b.bios_attributes, **b.bios_pending, **attrs}
+        try:
+            normalise_boot_order([merged[a] for a in BOOT_ORDER_ATTRS])
+        except ValueError:
+            raise RedfishError(400, "Base.1.0.PropertyValueConflict",   # [INF] wording
+                               "The boot type order attributes must name every boot type once.",
+                               related=[f"#/Attributes/{a}" for a in BOOT_ORDER_ATTRS]) from None
+        b.bios_pending = {**b.bios_pending, **attrs}   # as written; applied at the next boot
+        self.emu.changed()
+        return json_response(self.bios_settings_doc(b))
+
+    # ------------------------------------------------------------------ inventory
+    def _sub(self, request: web.Request, kind: str) -> str:
+        self._check_id(request)
+        return f"{self.sys_path}/{kind}"
+
+    async def processors(self, request: web.Request) -> web.StreamResponse:
+        base = self._sub(request, "Processors")
+        return json_response(collection(base, "ProcessorCollection.ProcessorCollection",
+                                        "Processors Collection",
+                                        [f"{base}/{n}" for n in range(1, self.blade.cpu_count + 1)]))
+
+    async def processor_get(self, request: web.Request) -> web.StreamResponse:
+        base = self._sub(request, "Processors")
+        b = self.blade
+        pid = request.match_info["pid"]
+        if not pid.isdigit() or not 1 <= int(pid) <= b.cpu_count:
+            raise web.HTTPNotFound()
+        return json_response({
+            "@odata.id": f"{base}/{pid}", "@odata.type": "#Processor.v1_0_0.Processor", "Id": pid,
+            "Name": f"CPU{pid}", "Socket": f"CPU{pid}", "ProcessorType": "CPU",
+            "ProcessorArchitecture": "x86", "InstructionSet": "x86-64",
+            "Manufacturer": "Intel(R) Corporation", "Model": b.cpu_model,
+            "TotalCores": b.cpu_cores, "TotalThreads": b.cpu_cores * 2,
+            "Status": {"State": "Enabled", "Health": "OK"}})
+
+    def dimms(self, b: Blade) -> dict[str, int]:
+        """DIMM id → GiB (0 for an empty slot), filled round-robin over the processors."""
+        slots = [f"mainboardDIMM{cpu}{ch}{n}" for n in range(DIMMS_PER_CPU // 4) for ch in range(4)
+                 for cpu in range(b.cpu_count)]
+        size = DIMM_GIB if b.memory_gib // DIMM_GIB <= len(slots) else 2 * DIMM_GIB
+        count = b.memory_gib // size
+        return {d: (size if i < count else 0) for i, d in enumerate(slots)}
+
+    async def memory(self, request: web.Request) -> web.StreamResponse:
+        base = self._sub(request, "Memory")
+        return json_response(collection(base, "MemoryCollection.MemoryCollection", "Memory Collection",
+                                        [f"{base}/{d}" for d in sorted(self.dimms(self.blade))]))
+
+    async def memory_get(self, request: web.Request) -> web.StreamResponse:
+        base = self._sub(request, "Memory")
+        mid = request.match_info["mid"]
+        gib = self.dimms(self.blade).get(mid)
+        if gib is None:
+            raise web.HTTPNotFound()
+        doc: dict[str, Any] = {"@odata.id": f"{base}/{mid}", "@odata.type": "#Memory.v1_1_0.Memory",
+                               "Id": mid, "Name": mid.removeprefix("mainboard"),
+                               "DeviceLocator": mid.removeprefix("mainboard")}
+        if gib:
+            doc.update(CapacityMiB=gib * 1024, Manufacturer="Samsung", MemoryDeviceType="DDR4",
+                       OperatingSpeedMhz=2133 if self.blade.generation == "V3" else 2666,
+                       DataWidthBits=72, RankCount=2, Status={"State": "Enabled", "Health": "OK"})
+        else:
+            doc.update(CapacityMiB=None, Status={"State": "Absent", "Health": None})
+        return json_response(doc)
+
+    async def storages(self, request: web.Request) -> web.StreamResponse:
+        base = self._sub(request, "Storages")
+        return json_response(collection(base, "StorageCollection.StorageCollection", "Storage Collection",
+                                        [f"{base}/RAIDStorage0"] if self.blade.drives else []))
+
+    async def storage_get(self, request: web.Request) -> web.StreamResponse:
+        base = self._sub(request, "Storages")
+        b = self.blade
+        if request.match_info["sid"] != "RAIDStorage0" or not b.drives:
+            raise web.HTTPNotFound()
+        drives = [ref(f"/redfish/v1/Chassis/{self.rid}/Drives/HDDPlaneDisk{d.id}") for d in b.drives]
+        return json_response({
+            "@odata.id": f"{base}/RAIDStorage0", "@odata.type": "#Storage.v1_1_0.Storage",
+            "Id": "RAIDStorage0", "Name": "RAIDStorage0", "StorageControllers@odata.count": 1,
+            "StorageControllers": [{
+                "MemberId": "0", "@odata.id": f"{base}/RAIDStorage0#/StorageControllers/0",
+                "Name": "RAID Card1 Controller", "Status": {"State": "Enabled", "Health": "OK"},
+                "SpeedGbps": 12, "SupportedDeviceProtocols": ["SAS"], "Model": b.raid_model}],
+            "Drives@odata.count": len(drives), "Drives": drives})
+
+    async def drive_get(self, request: web.Request) -> web.StreamResponse:
+        self._check_id(request)
+        did = request.match_info["did"].removeprefix("HDDPlaneDisk")
+        d = next((d for d in self.blade.drives if str(d.id) == did), None)
+        if d is None:
+            raise web.HTTPNotFound()
+        return json_response({
+            "@odata.id": f"/redfish/v1/Chassis/{self.rid}/Drives/HDDPlaneDisk{d.id}",
+            "@odata.type": "#Drive.v1_1_0.Drive", "Id": f"HDDPlaneDisk{d.id}", "Name": f"Disk{d.id}",
+            "Model": d.model, "CapacityBytes": d.capacity_bytes, "MediaType": d.media_type,
+            "Protocol": d.protocol, "SerialNumber": d.serial_number,
+            "Status": {"State": "Enabled", "Health": "OK"}})
+
     # ------------------------------------------------------------------ chassis / managers
     async def chassis_coll(self, request: web.Request) -> web.StreamResponse:
         return json_response(collection("/redfish/v1/Chassis", "ChassisCollection.ChassisCollection",
@@ -368,11 +607,11 @@ class IbmcService:
         return json_response({
             "@odata.id": f"/redfish/v1/Chassis/{self.rid}", "@odata.type": "#Chassis.v1_2_0.Chassis",
             "Id": self.rid, "Name": "Computer System Chassis", "ChassisType": "Blade",
-            "Manufacturer": "Huawei", "Model": b.model, "SerialNumber": b.serial_number,
+            "Manufacturer": self.manufacturer, "Model": b.model, "SerialNumber": b.serial_number,
             "PartNumber": b.part_number, "PowerState": b.power_state,
             "Status": {"State": "Enabled", "Health": b.health},
             "Links": {"ComputerSystems": [ref(self.sys_path)], "ManagedBy": [ref(self.mgr_path)]},
-            "Oem": {"Huawei": {"Width": b.slot_width, "Height": 1}}})
+            "Oem": {self.oem: {"Width": b.slot_width, "Height": 1}}})
 
     async def managers(self, request: web.Request) -> web.StreamResponse:
         return json_response(collection("/redfish/v1/Managers", "ManagerCollection.ManagerCollection",
@@ -389,7 +628,7 @@ class IbmcService:
             "VirtualMedia": ref(f"{self.mgr_path}/VirtualMedia"),
             "Links": {"ManagerForServers": [ref(self.sys_path)],
                       "ManagerForChassis": [ref(f"/redfish/v1/Chassis/{self.rid}")]},
-            "Oem": {"Huawei": {"DeviceIPv4": self.emu.state.ibmc_ip(self.slot),
+            "Oem": {self.oem: {"DeviceIPv4": self.emu.state.ibmc_ip(self.slot),
                                "HostName": f"blade{self.slot}"}}})
 
     async def media_coll(self, request: web.Request) -> web.StreamResponse:
@@ -432,8 +671,14 @@ class IbmcService:
         vm.inserted, vm.image, vm.connected_via = False, None, "NotConnected"
         self.emu.changed()
 
-    async def media_insert(self, request: web.Request) -> web.StreamResponse:
+    def _standard_action(self, request: web.Request) -> str:
         dev = self._dev(request)
+        if not self.standard_vmedia:   # this firmware has no such action (not advertised)
+            raise web.HTTPNotFound()
+        return dev
+
+    async def media_insert(self, request: web.Request) -> web.StreamResponse:
+        dev = self._standard_action(request)
         body = await read_json(request)
         unknown_props(body, {"Image", "Inserted", "WriteProtected", "TransferProtocolType",
                              "UserName", "Password"})
@@ -445,10 +690,11 @@ class IbmcService:
         return json_response(success_body(), etag=False)
 
     async def media_eject(self, request: web.Request) -> web.StreamResponse:
-        self._eject(self._dev(request))
+        self._eject(self._standard_action(request))
         return json_response(success_body(), etag=False)
 
     async def media_vmm(self, request: web.Request) -> web.StreamResponse:
+        self._check_vendor(request)
         dev = self._dev(request)
         body = await read_json(request)
         kind = body.get("VmmControlType")
@@ -461,7 +707,11 @@ class IbmcService:
         if self.blade.virtual_media[dev].inserted:
             raise RedfishError(400, "iBMC.1.0.VirtualMediaConnected",
                                "A virtual media image is already connected.")
-        t = self.new_task("vmm connect task", "vmedia", self.emu.timing.vmedia_connect_s, "ok",
+        outcome = "ok"
+        if self.connect_failures_left > 0:   # opt-in fault: this connect fails, a retry works
+            self.connect_failures_left -= 1
+            outcome = "fail"
+        t = self.new_task("vmm connect task", "vmedia", self.emu.timing.vmedia_connect_s, outcome,
                           f"{dev}|{image}")
         return self.task_accepted(t)
 

@@ -42,6 +42,20 @@ ResetType = Literal["On", "ForceOff", "GracefulShutdown", "ForceRestart", "Nmi",
 RESET_TYPES: tuple[str, ...] = ("On", "ForceOff", "GracefulShutdown", "ForceRestart", "Nmi",
                                 "ForcePowerCycle")
 BOOT_TARGETS: tuple[str, ...] = ("None", "Pxe", "Floppy", "Cd", "Hdd", "BiosSetup")
+Generation = Literal["V3", "V5"]
+# Persistent BIOS boot order. V3 boards keep it as ``Oem.<vendor>.BootupSequence`` on the
+# ComputerSystem (these names); V5 boards as the BIOS attributes ``BootTypeOrder0..3`` (the
+# V5 names). [PUB] Huawei-iBMC-Cmdlets; the V5 names and default order are the 2288H V5 capture's.
+BOOT_ORDER_V3: tuple[str, ...] = ("Hdd", "Cd", "Pxe", "Others")
+BOOT_ORDER_V5_NAME = {"Hdd": "HardDiskDrive", "Cd": "DVDROMDrive", "Pxe": "PXE", "Others": "Others"}
+BOOT_ORDER_V3_NAME = {v: k for k, v in BOOT_ORDER_V5_NAME.items()}
+BOOT_ORDER_ATTRS = tuple(f"BootTypeOrder{i}" for i in range(4))
+DEFAULT_V5_BOOT_ORDER = ("DVDROMDrive", "PXE", "HardDiskDrive", "Others")
+# [INF] Board generation per slot. The legacy profile is the fact sheet's chassis (iMana 6.05
+# from 2015: every blade a V3 board). The modern profile mixes them, fixed per slot so every seed
+# gives the same mix: the CH121s in slots 1-4, 8 and 9 are V5, the other CH121s and the CH222s
+# (a V3-only model) are V3.
+MODERN_V5_SLOTS = (1, 2, 3, 4, 8, 9)
 
 # [HW] This chassis: CH121 in 1,2,3,4,8,9,10,11,12,16; CH222 in 13,14,15; 5,6,7 absent.
 CH121_SLOTS = (1, 2, 3, 4, 8, 9, 10, 11, 12, 16)
@@ -111,6 +125,17 @@ class SelEntry(_Model):
     asserted: bool = True
 
 
+class BladeDrive(_Model):
+    """[INF] A local disk of a blade (a CH121 takes two 2.5" drives); shapes as in the iBMC
+    capture (``/Chassis/<id>/Drives/HDDPlaneDisk<n>``)."""
+    id: int
+    model: str
+    capacity_bytes: int
+    media_type: Literal["HDD", "SSD"] = "HDD"
+    protocol: Literal["SAS", "SATA"] = "SAS"
+    serial_number: str = ""
+
+
 class BladeFirmware(_Model):
     ipmc_cpu: str = "SPEAr310"
     bios: str = "(U41)V501"
@@ -152,10 +177,61 @@ class Blade(_Model):
     sel: list[SelEntry] = Field(default_factory=list)
     profile: str | None = None        # stateless-computing profile bound to this node
     power_on_strategy: Literal["TurnOn", "StayOff", "RestorePreviousState"] = "TurnOn"
+    generation: Generation = "V3"
+    # V3: the persistent boot order, changed at once
+    bootup_sequence: list[str] = Field(default_factory=lambda: list(BOOT_ORDER_V3))
+    # V5: the BIOS attributes in effect and those pending until the next boot (Bios/Settings)
+    bios_attributes: dict[str, str] = Field(default_factory=lambda: dict(
+        zip(BOOT_ORDER_ATTRS, DEFAULT_V5_BOOT_ORDER)))
+    bios_pending: dict[str, str] = Field(default_factory=dict)
+    cpu_model: str = ""
+    cpu_cores: int = 0
+    raid_model: str = ""
+    drives: list[BladeDrive] = Field(default_factory=list)
 
     @property
     def slot_width(self) -> int:
         return 2 if self.model == "CH222" else 1
+
+    def boot_order(self, *, pending: bool = False) -> list[str]:
+        """The persistent boot order in V3 names (``pending``: as the next boot will see it)."""
+        if self.generation == "V3":
+            return list(self.bootup_sequence)
+        attrs = {**self.bios_attributes, **(self.bios_pending if pending else {})}
+        return [BOOT_ORDER_V3_NAME.get(attrs.get(a, ""), attrs.get(a, "")) for a in BOOT_ORDER_ATTRS]
+
+    def apply_pending_bios(self) -> bool:
+        """The host booted: pending BIOS settings take effect. True when something changed."""
+        if not self.bios_pending:
+            return False
+        self.bios_attributes = {**self.bios_attributes, **self.bios_pending}
+        self.bios_pending = {}
+        return True
+
+
+def normalise_boot_order(order: list[str]) -> list[str]:
+    """``order`` (V3 or V5 names, mixed) as V3 names; ValueError unless it is a permutation of
+    the four boot device types."""
+    names = [BOOT_ORDER_V3_NAME.get(o, o) for o in order]
+    if sorted(names) != sorted(BOOT_ORDER_V3):
+        raise ValueError(f"boot order must be a permutation of {', '.join(BOOT_ORDER_V3)} "
+                         f"(or {', '.join(BOOT_ORDER_V5_NAME.values())}), got {order!r}")
+    return names
+
+
+def set_boot_order(blade: Blade, order: list[str]) -> None:
+    """Push a persistent boot order the way the HMM does (a profile apply, for instance).
+
+    ``order`` is a permutation of Hdd, Cd, Pxe, Others (the V5 names HardDiskDrive, DVDROMDrive,
+    PXE, Others are accepted too). A V3 board takes it at once (``BootupSequence``); a V5 board
+    gets it as pending BIOS settings (``BootTypeOrder0..3``), applied at its next boot (a reset
+    or power-on completing; see :meth:`ChassisState.settle`). ValueError for anything else."""
+    names = normalise_boot_order(order)
+    if blade.generation == "V3":
+        blade.bootup_sequence = names
+        return
+    blade.bios_pending = {**blade.bios_pending,
+                          **{a: BOOT_ORDER_V5_NAME[n] for a, n in zip(BOOT_ORDER_ATTRS, names)}}
 
 
 # ----------------------------------------------------------------------------- switches
@@ -469,6 +545,8 @@ class ChassisState(_Model):
                 b.power_state = p.state
                 b.pending_power = None
                 b.sel.append(power_sel_entry(b.slot, p.state, p.due))
+                if p.state == "On":   # the host booted: the BIOS reads its pending settings
+                    b.apply_pending_bios()
                 changed = True
         for t in self.upgrade.targets:
             if not t.applied and now >= t.started + t.duration_s:
@@ -513,6 +591,8 @@ class ChassisState(_Model):
 
     def _apply_task(self, task: RedfishTask) -> None:
         if task.kind == "vmedia" and "|" in task.target:
+            if task.outcome != "ok":
+                return
             vb = self.blades.get(int(task.owner[5:]))
             dev, image = task.target.split("|", 1)
             if vb is not None and dev in vb.virtual_media:
@@ -629,11 +709,32 @@ def _sel(rng: random.Random, source: str, count: int) -> list[SelEntry]:
     return out
 
 
+# [INF] Processor, RAID controller and disk models per board generation (typical for the era).
+_CPU = {"V3": ("Intel(R) Xeon(R) CPU E5-2620 v3 @ 2.40GHz", 6),
+        "V5": ("Intel(R) Xeon(R) Gold 6130 CPU @ 2.10GHz", 16)}
+_RAID = {"V3": "SAS2308", "V5": "SAS3408"}
+_DISKS = (("ST600MM0088", 600127266816, "HDD", "SAS"), ("ST1200MM0088", 1200243695616, "HDD", "SAS"),
+          ("SSDSC2KB480G8", 480103981056, "SSD", "SATA"))
+
+
+def _blade_inventory(rng: random.Random, slot: int, model: str, profile: Profile) -> dict[str, object]:
+    gen: Generation = "V5" if profile == "modern" and model == "CH121" and slot in MODERN_V5_SLOTS else "V3"
+    cpu, cores = _CPU[gen]
+    disk = rng.choice(_DISKS)
+    drives = [BladeDrive(id=i, model=disk[0], capacity_bytes=disk[1], media_type=disk[2],
+                         protocol=disk[3], serial_number=_serial(rng, "S0K"))
+              for i in range(2 if model == "CH121" else 4)]
+    return {"generation": gen, "cpu_model": cpu, "cpu_cores": cores, "raid_model": _RAID[gen],
+            "drives": drives}
+
+
 def build_state(seed: int = 0, profile: Profile = "legacy",
                 vrp: VrpFlavour | dict[int, VrpFlavour] = "vrp8",
                 password: str = DEFAULT_PASSWORD) -> ChassisState:
     """The chassis of the fact sheet, with every random-looking value drawn from ``seed``."""
     rng = random.Random(seed)
+    # a second stream for the blade inventory, so adding it left every other seeded value as it was
+    inv = random.Random(f"blade-inventory-{seed}")
     blades: dict[int, Blade] = {}
     for slot in BLADE_SLOTS:
         if slot in CH121_SLOTS or slot in CH222_SLOTS:
@@ -651,7 +752,8 @@ def build_state(seed: int = 0, profile: Profile = "legacy",
                                   interfaces=["WEB", "SNMP", "SSH", "SFTP", "KVM", "REDFISH"])],
                 mezz=[Mezz(position=1, model="MZ510", kind="10GE CNA", ports=2)]
                 + ([Mezz(position=2, model="MZ510", kind="10GE CNA", ports=2)] if model == "CH222" else []),
-                sel=_sel(rng, f"Blade{slot}", 12))
+                sel=_sel(rng, f"Blade{slot}", 12),
+                **_blade_inventory(inv, slot, model, profile))
         else:
             blades[slot] = Blade(slot=slot, present=False, name=f"Slot{slot}")
     flav = vrp if isinstance(vrp, dict) else {s: vrp for s in SWITCH_SLOTS}

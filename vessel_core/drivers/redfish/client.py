@@ -9,10 +9,14 @@ Usage::
 
 Behaviour, in the order a call meets it:
 
-1. **Auth** — ``auth="auto"`` (default) creates a session (``POST …/SessionService/Sessions``,
-   ``X-Auth-Token`` + ``Location``) and falls back to HTTP Basic only when the service has no
-   session endpoint (404/405/501). ``"session"`` and ``"basic"`` force one mode. A 401 on a
-   session call re-logs in once (concurrent callers share one re-login) and repeats the call.
+1. **Auth** — ``auth="auto"`` (default) first reads the service root (public by the Redfish
+   spec). A root without ``SessionService`` (and without ``Links.Sessions``) means HTTP Basic.
+   Otherwise it creates a session (``POST …/SessionService/Sessions``, ``X-Auth-Token`` +
+   ``Location``) and falls back to Basic when the session POST answers 404/405/501, or 401 with
+   ``WWW-Authenticate: Basic`` and no message saying the credentials were refused (a wrong
+   password stays an :class:`AuthError`, with no second attempt that could lock the account).
+   ``"session"`` and ``"basic"`` force one mode. A 401 on a session call re-logs in once
+   (concurrent callers share one re-login) and repeats the call.
 2. **Retries** — see :mod:`.retry`: 5xx and connection resets are retried with backoff for
    idempotent calls only; POST never.
 3. **Errors** — see :mod:`.errors`. Huawei's error-shaped ``Base.1.0.Success`` answer is a
@@ -21,6 +25,9 @@ Behaviour, in the order a call meets it:
    re-reads once and retries once.
 5. **Tasks** — :meth:`wait_task` polls a task monitor / Task resource to a terminal state or
    raises :class:`~vessel_core.errors.DeviceTimeoutError` at the deadline.
+
+OEM properties and actions use the vendor key the service names (:meth:`RedfishClient.oem_key`:
+``Huawei``, or ``xFusion`` after the rebrand), never a fixed ``Huawei``.
 
 Secrets (password, X-Auth-Token, own session id) never appear in logs or exception texts.
 """
@@ -38,7 +45,13 @@ from urllib.parse import urlsplit
 import httpx
 from pydantic import ValidationError as PydanticValidationError
 
-from vessel_core.drivers.redfish.errors import annotate, error_for_response, parse_error_body
+from vessel_core.drivers.redfish.errors import (
+    TaskFailedError,
+    annotate,
+    credentials_refused,
+    error_for_response,
+    parse_error_body,
+)
 from vessel_core.drivers.redfish.retry import RetryPolicy
 from vessel_core.drivers.tls import TLSConfig, tls_failure, transport_failure
 from vessel_core.errors import (
@@ -54,16 +67,21 @@ from vessel_core.errors import (
 )
 from vessel_core.models.redfish import (
     AccountService,
+    Bios,
     Chassis,
     Collection,
     ComputerSystem,
+    Drive,
     Manager,
     ManagerAccount,
+    Memory,
     Power,
+    Processor,
     Resource,
     ServiceRoot,
     Session,
     SoftwareInventory,
+    Storage,
     Task,
     Thermal,
     UpdateService,
@@ -238,12 +256,40 @@ class RedfishClient:
             return {"Authorization": "Basic " + base64.b64encode(raw).decode()}
         return {}
 
+    def _use_basic(self, why: str) -> None:
+        log.info("redfish %s: %s; using basic auth", self.target, why)
+        self._active = "basic"
+        self._generation += 1
+
+    async def _public_root(self) -> ServiceRoot | None:
+        """The service root read without credentials (Redfish requires it to be public);
+        None when this service does not serve it so."""
+        try:
+            r = await self._http.get(ROOT_PATH)
+        except httpx.TransportError as exc:
+            raise transport_failure(exc, what="login", target=self.target,
+                                    operation=f"GET {ROOT_PATH}") from exc
+        doc = _json_or_none(r) if r.status_code == 200 else None
+        if doc is None or "error" in doc:
+            return None
+        try:
+            return ServiceRoot.model_validate(doc)
+        except PydanticValidationError:
+            return None
+
     async def _login_locked(self) -> None:
         op = f"POST {SESSIONS_PATH}"
         if self._auth_mode == "basic":
             self._active = "basic"
             self._generation += 1
             return
+        if self._auth_mode == "auto":
+            root = await self._public_root()
+            if root is not None:
+                self._root = root
+                if not root.has_session_service:
+                    self._use_basic("the service root names no SessionService")
+                    return
         try:
             r = await self._http.post(SESSIONS_PATH, json={"UserName": self._username,
                                                            "Password": self._password})
@@ -251,10 +297,12 @@ class RedfishClient:
             raise transport_failure(exc, what="login", target=self.target, operation=op) from exc
         log.debug("redfish login %s -> %s", self.target, r.status_code)
         if r.status_code in (404, 405, 501) and self._auth_mode == "auto":
-            log.info("redfish %s: no session service (HTTP %s); using basic auth",
-                     self.target, r.status_code)
-            self._active = "basic"
-            self._generation += 1
+            self._use_basic(f"no session service (HTTP {r.status_code})")
+            return
+        if (r.status_code == 401 and self._auth_mode == "auto"
+                and r.headers.get("WWW-Authenticate", "").lower().startswith("basic")
+                and not credentials_refused(r)):
+            self._use_basic("the session POST asks for Basic credentials (401 WWW-Authenticate)")
             return
         if r.status_code >= 400:
             err = error_for_response(r, target=self.target, operation=op, secrets=self._secrets,
@@ -275,10 +323,7 @@ class RedfishClient:
                 location = None
         if not token:
             if self._auth_mode == "auto":
-                log.info("redfish %s: session answer without X-Auth-Token; using basic auth",
-                         self.target)
-                self._active = "basic"
-                self._generation += 1
+                self._use_basic("session answer without X-Auth-Token")
                 return
             raise AuthError("session created without X-Auth-Token", target=self.target,
                             operation=op)
@@ -477,8 +522,8 @@ class RedfishClient:
                         return task
                     detail = "; ".join(redact(m.message or m.message_id or "", self._secrets)
                                        for m in task.message_list) or None
-                    err = DeviceError(f"task ended in state {state}", target=self.target,
-                                      operation=f"task {uri}", device_message=detail)
+                    err = TaskFailedError(f"task ended in state {state}", target=self.target,
+                                          operation=f"task {uri}", device_message=detail)
                     raise annotate(err, r.status, [m.message_id for m in task.message_list
                                                    if m.message_id])
             elif r.status != 202:
@@ -568,22 +613,136 @@ class RedfishClient:
             boot["BootSourceOverrideMode"] = mode
         return await self.patch(path, {"Boot": boot}, etag=current.etag)
 
+    # ------------------------------------------------------------------ vendor (OEM) key
+    async def oem_key(self) -> str:
+        """The vendor key of this service's OEM properties and action paths.
+
+        Read from the service root (``Oem`` object, ``Vendor``; see
+        :attr:`ServiceRoot.oem_key`): ``Huawei`` on Huawei iBMCs, ``xFusion`` on rebranded
+        firmware. :class:`UnsupportedError` when the root names none."""
+        key = (await self.service_root()).oem_key
+        if not key:
+            raise UnsupportedError("the service root names no vendor (no Oem object, no Vendor)",
+                                   target=self.target, operation=f"GET {ROOT_PATH}")
+        return key
+
+    # ------------------------------------------------------------------ virtual media
+    def _media_path(self, manager_ident: str, device: str) -> str:
+        return self._id_path("Managers", manager_ident) + f"/VirtualMedia/{device}"
+
     async def get_virtual_media(self, manager_ident: str, device: str = "CD") -> VirtualMedia:
-        path = self._id_path("Managers", manager_ident) + f"/VirtualMedia/{device}"
-        return await self.get_model(path, VirtualMedia)
+        return await self.get_model(self._media_path(manager_ident, device), VirtualMedia)
 
     async def vmm_control(self, manager_ident: str, control: str, image: str | None = None, *,
                           device: str = "CD", wait: bool = True,
                           timeout: float | None = None) -> RedfishResponse | Task:
-        """Huawei ``VirtualMedia.VmmControl`` (``Connect`` with an image, or ``Disconnect``)."""
+        """The vendor's ``VirtualMedia.VmmControl`` (``Connect`` with an image, or
+        ``Disconnect``): the advertised target, else ``…/<device>/Oem/<key>/Actions/…``."""
+        key = await self.oem_key()
         vm = await self.get_virtual_media(manager_ident, device)
-        target = vm.vmm_control_target or (
-            self._id_path("Managers", manager_ident)
-            + f"/VirtualMedia/{device}/Oem/Huawei/Actions/VirtualMedia.VmmControl")
+        target = vm.vmm_control_target(key) or (
+            self._media_path(manager_ident, device) + f"/Oem/{key}/Actions/VirtualMedia.VmmControl")
         body: dict[str, Any] = {"VmmControlType": control}
         if image is not None:
             body["Image"] = image
         return await self.post_action(target, body, wait=wait, timeout=timeout)
+
+    async def insert_media(self, manager_ident: str, image: str, *, device: str = "CD",
+                           timeout: float | None = None, connect_attempts: int = 3
+                           ) -> Literal["InsertMedia", "VmmControl"]:
+        """Attach ``image``: the standard ``#VirtualMedia.InsertMedia`` when the resource
+        advertises it, else the vendor ``VmmControl`` ``Connect`` (202 + Task, polled).
+
+        A VmmControl ``Connect`` whose task ends in ``Exception`` is repeated up to
+        ``connect_attempts`` times in all (the iBMC's connect sometimes fails and succeeds on
+        a retry); a refused request (400, e.g. ``FileTransferProtocolMismatch``) is not.
+        Returns the path used."""
+        vm = await self.get_virtual_media(manager_ident, device)
+        standard = vm.standard_action_target("InsertMedia")
+        if standard is not None:
+            await self.post_action(standard, {"Image": image, "Inserted": True,
+                                              "WriteProtected": True}, timeout=timeout)
+            return "InsertMedia"
+        attempt = 1
+        while True:
+            try:
+                await self.vmm_control(manager_ident, "Connect", image, device=device,
+                                       timeout=timeout)
+                return "VmmControl"
+            except TaskFailedError:
+                if attempt >= connect_attempts:
+                    raise
+                log.info("redfish %s: VmmControl Connect task failed (try %d of %d); again",
+                         self.target, attempt, connect_attempts)
+                attempt += 1
+                if (await self.get_virtual_media(manager_ident, device)).inserted:
+                    return "VmmControl"
+
+    async def eject_media(self, manager_ident: str, *, device: str = "CD",
+                          timeout: float | None = None) -> Literal["EjectMedia", "VmmControl"]:
+        """Detach the image: ``#VirtualMedia.EjectMedia`` when advertised, else the vendor
+        ``VmmControl`` ``Disconnect``. Returns the path used."""
+        vm = await self.get_virtual_media(manager_ident, device)
+        standard = vm.standard_action_target("EjectMedia")
+        if standard is not None:
+            await self.post_action(standard, {}, timeout=timeout)
+            return "EjectMedia"
+        await self.vmm_control(manager_ident, "Disconnect", device=device, timeout=timeout)
+        return "VmmControl"
+
+    # ------------------------------------------------------------------ BIOS and boot order
+    async def get_bios(self, system_ident: str) -> Bios:
+        system = await self.get_system(system_ident)
+        path = system.bios_path
+        if path is None:
+            raise UnsupportedError("the ComputerSystem links no Bios resource", target=self.target,
+                                   operation=f"GET {self._id_path('Systems', system_ident)}")
+        return await self.get_model(path, Bios)
+
+    async def get_bios_settings(self, system_ident: str) -> Bios:
+        """The pending BIOS settings (``@Redfish.Settings.SettingsObject``, else
+        ``…/Bios/Settings``): attributes set but not applied until the next boot."""
+        bios = await self.get_bios(system_ident)
+        path = bios.settings_path or f"{bios.odata_id or ''}/Settings"
+        return await self.get_model(path, Bios)
+
+    async def set_bios_settings(self, system_ident: str, attributes: dict[str, Any]) -> RedfishResponse:
+        """PATCH the pending BIOS settings (with If-Match); they apply on the next reset."""
+        bios = await self.get_bios(system_ident)
+        path = bios.settings_path or f"{bios.odata_id or ''}/Settings"
+        return await self.patch(path, {"Attributes": attributes})
+
+    async def set_bootup_sequence(self, system_ident: str, order: list[str]) -> RedfishResponse:
+        """V3 boards: PATCH ``Oem.<key>.BootupSequence`` on the ComputerSystem (If-Match);
+        effective at once."""
+        key = await self.oem_key()
+        return await self.patch(self._id_path("Systems", system_ident),
+                                {"Oem": {key: {"BootupSequence": list(order)}}})
+
+    # ------------------------------------------------------------------ inventory
+    async def _system_members(self, system: str | ComputerSystem, link: str, model: type[M]) -> list[M]:
+        if isinstance(system, str):
+            system = await self.get_system(system)
+        path = {"Processors": system.processors_path, "Memory": system.memory_path,
+                "Storage": system.storage_path}[link]
+        if path is None:
+            return []
+        return await self.list_models(path, model)
+
+    async def processors(self, system_ident: str | ComputerSystem) -> list[Processor]:
+        return await self._system_members(system_ident, "Processors", Processor)
+
+    async def memory(self, system_ident: str | ComputerSystem) -> list[Memory]:
+        return await self._system_members(system_ident, "Memory", Memory)
+
+    async def storage(self, system_ident: str | ComputerSystem) -> list[Storage]:
+        """The system's storage subsystems (the link is ``Storage``; Huawei points it at
+        ``…/Storages`` with members such as ``RAIDStorage0``). The inventory readers take the
+        system's id, or the ComputerSystem already read (one GET fewer)."""
+        return await self._system_members(system_ident, "Storage", Storage)
+
+    async def drives(self, storage: Storage) -> list[Drive]:
+        return await self.get_many(storage.drive_paths, Drive)
 
     async def update_service(self) -> UpdateService:
         return await self.get_model("/redfish/v1/UpdateService", UpdateService)

@@ -9,7 +9,8 @@
     ├── UnsupportedError     405, 501; "…NotSupported" / "…NotWritable" message ids
     ├── TransientError       5xx and connection resets once retries are used up
     ├── DeviceTimeoutError   task monitor or HTTP deadline passed
-    └── DeviceError          anything else the device refused (400, task Exception, …)
+    └── DeviceError          anything else the device refused (400, …)
+        └── TaskFailedError  an accepted task ended in Exception (or Killed, Cancelled, …)
 
 Each raised error carries ``status`` (HTTP status or ``None``) and ``message_ids`` (the
 ``@Message.ExtendedInfo`` ids) besides the shared ``target``/``operation``/``device_message``.
@@ -26,8 +27,8 @@ from pydantic import ValidationError as PydanticValidationError
 from vessel_core.errors import AuthError, ConflictError, DeviceError, NotFoundError, TransientError, UnsupportedError, VesselError, redact
 from vessel_core.models.redfish import ErrorBody
 
-__all__ = ["ForbiddenError", "PreconditionFailedError", "SessionLimitError", "parse_error_body",
-           "error_for_response", "annotate"]
+__all__ = ["ForbiddenError", "PreconditionFailedError", "SessionLimitError", "TaskFailedError", "parse_error_body",
+           "error_for_response", "annotate", "credentials_refused"]
 
 
 class ForbiddenError(AuthError):
@@ -43,10 +44,17 @@ class SessionLimitError(AuthError):
     """The service has no free session slot."""
 
 
+class TaskFailedError(DeviceError):
+    """A task the service accepted ended in ``Exception``/``Killed``/``Cancelled``/…"""
+
+
 _SESSION_LIMIT_MARKERS = ("SessionLimitExceeded", "CreateLimitReachedForResource",
                           "SessionLimit", "NoSessionSlot")
 _AUTH_MARKERS = ("AuthorizationFailed", "NoValidSession", "AccountLocked", "InsufficientPrivilege",
                  "LoginFailed", "UserLocked")
+# The message ids a service gives when it checked the credentials and refused them (unlike
+# NoValidSession, which only says that no credentials of an accepted kind came along).
+_CREDENTIAL_MARKERS = ("AuthorizationFailed", "AccountLocked", "LoginFailed", "UserLocked")
 _UNSUPPORTED_MARKERS = ("NotSupported", "NotWritable", "ActionNotSupported", "PropertyUnknown")
 
 
@@ -72,6 +80,12 @@ def parse_error_body(response: httpx.Response) -> ErrorBody | None:
 
 def _has(ids: list[str], markers: tuple[str, ...]) -> bool:
     return any(m in i for i in ids for m in markers)
+
+
+def credentials_refused(response: httpx.Response) -> bool:
+    """A 401 whose body says the user name or password was checked and refused."""
+    body = parse_error_body(response)
+    return _has(body.message_ids if body else [], _CREDENTIAL_MARKERS)
 
 
 def error_for_response(response: httpx.Response, *, target: str | None, operation: str,
