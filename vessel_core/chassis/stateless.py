@@ -182,6 +182,7 @@ class Profiles(Collection[str, ComputeProfile]):
 
     async def write_update(self, want: ComputeProfile, have: ComputeProfile) -> None:
         await _write(self._ch, "profilehandler.php", "modify", profile_fields(want), PAGE, _PROFILE_FORM)
+        self._stateless.writes += 1
         if have.nodes:
             await self._stateless.wait_applied(have.nodes, on_progress=self.on_progress)
 
@@ -276,6 +277,7 @@ class BladeBinding(Setting[BladeConfig]):
                 self._note(f"{verb} not made ({exc.message}); sending it again ({attempt}/{attempts - 1})")
                 await asyncio.sleep(min(2.0 ** attempt * 0.25, 5.0))
             finally:  # a binding changes the node list, the profile's slots and the pools' usage
+                self._stateless.writes += 1
                 for kind in ("nodes", Profiles.kind, MacPools.kind, UuidPools.kind):
                     self._ch.cache.invalidate(kind)
 
@@ -290,7 +292,7 @@ class BladeBinding(Setting[BladeConfig]):
         started = time.monotonic()
         forced = False
         while True:
-            node = await self._stateless.node(self.slot, fresh=True)
+            node = (await self._stateless.polled()).get(self.slot) or await self._stateless.node(self.slot, fresh=True)
             if ("On" if node.powered_on else "Off") == state:
                 self._note(f"power {state.lower()} after {time.monotonic() - started:.1f}s")
                 return
@@ -311,6 +313,9 @@ class Stateless:
         self.profiles = Profiles(ch, self)
         #: seconds between two reads of the node list while waiting for a blade
         self.poll_interval = 1.0
+        #: binding verbs sent so far (a node list read before the latest one is stale)
+        self.writes = 0
+        self._ticks: set[tuple[int, int]] = set()
 
     def blade(self, slot: int, *, on_progress: Progress | None = None,
               force_off_after: float | None = None) -> BladeBinding:
@@ -318,26 +323,37 @@ class Stateless:
         return BladeBinding(self._ch, self, slot, on_progress=on_progress, force_off_after=force_off_after)
 
     # ------------------------------------------------------------------ nodes
+    async def _load_nodes(self) -> list[Node]:
+        web = await self._ch.web()
+        out: list[Node] = []
+        page = 1
+        while True:
+            doc = await web.node_pool(page=page, perpage=100)
+            rows = records(doc, "node")
+            for r in rows:
+                slot = as_int(r.get("slot")) or slot_of(r.get("bladename", ""))
+                if slot is not None:
+                    out.append(_node(slot, r))
+            total = as_int(doc.fields.get("total"))
+            if len(rows) < 100 or (total is not None and len(out) >= total):
+                return out
+            page += 1
+
     async def nodes(self) -> list[Node]:
         """Every present blade with its profile and identities (one request per 100)."""
-        async def load() -> list[Node]:
-            web = await self._ch.web()
-            out: list[Node] = []
-            page = 1
-            while True:
-                doc = await web.node_pool(page=page, perpage=100)
-                rows = records(doc, "node")
-                for r in rows:
-                    slot = as_int(r.get("slot")) or slot_of(r.get("bladename", ""))
-                    if slot is not None:
-                        out.append(_node(slot, r))
-                total = as_int(doc.fields.get("total"))
-                if len(rows) < 100 or (total is not None and len(out) >= total):
-                    return out
-                page += 1
-        nodes = await self._ch.cached(("nodes",), load)
+        nodes = await self._ch.cached(("nodes",), self._load_nodes)
         self._ch.route("stateless.nodes", "web")
         return nodes
+
+    async def polled(self) -> dict[int, Node]:
+        """The node list read at most once per :attr:`poll_interval`, shared by every waiter:
+        ten blades waiting for their profile cost one HMM request per interval, not ten."""
+        tick = (self.writes, int(time.monotonic() / self.poll_interval))  # a read from before a write is never used
+        nodes = await self._ch.cached(("nodes", "poll", tick), self._load_nodes)
+        for old in [k for k in self._ticks if k != tick]:
+            self._ch.cache.invalidate("nodes", "poll", old)
+        self._ticks = {tick}
+        return {n.slot: n for n in nodes}
 
     async def node(self, slot: int, *, fresh: bool = False) -> Node:
         if fresh:
@@ -356,8 +372,7 @@ class Stateless:
         waiting = set(slots)
         last = ""
         while True:
-            self._ch.cache.invalidate("nodes")
-            nodes = {n.slot: n for n in await self.nodes()}
+            nodes = await self.polled()
             waiting = {s for s in waiting if s in nodes and nodes[s].apply_state == "applying"}
             line = (f"profile applied on {len(slots) - len(waiting)}/{len(slots)} blade(s)"
                     + (f", waiting for slot(s) {', '.join(map(str, sorted(waiting)))}" if waiting else ""))

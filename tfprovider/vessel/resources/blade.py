@@ -16,7 +16,7 @@ from typing import Any
 from tfprovider import cty
 from tfprovider.cty import AttributePath
 from tfprovider.framework import Attribute, Resource, Schema, int_range, one_of, requires_replace, timeouts_block, use_state_for_unknown
-from tfprovider.vessel.resources._base import claimed_twice, diagnose, partial_state, session_of
+from tfprovider.vessel.resources._base import claimed_twice, diagnose, leaves, partial_state, session_of
 from tfprovider.vessel.resources._stateless import DISRUPTION, disruption, macs_for, pool_demand, pool_size, profile_view
 
 _FROM_NODE = ("model", "serial_number", "bios_version", "ibmc_version", "health")
@@ -89,8 +89,8 @@ class Blade(Resource):
             return
         session.note(self.type_name, str(slot), plan)
         powered = "on" if node.powered_on else "off"
-        if plan.get("power_state") is None:
-            plan["power_state"] = powered
+        if plan.get("power_state") is None or not cty.is_known(plan["power_state"]):
+            plan["power_state"] = powered if prior is None or (req.config or {}).get("power_state") is None else plan["power_state"]
         for name in _FROM_NODE:
             plan[name] = getattr(node, name) if getattr(node, name) is not None else ""
         want, have = plan.get("profile"), node.profile
@@ -198,7 +198,8 @@ class Blade(Resource):
         except Exception as exc:  # noqa: BLE001 - every failure becomes a diagnostic
             diagnose(resp.diagnostics, f"{self.type_name} not {what}d", exc, schema=self.schema)
             known, _ = partial_state(exc, lambda m: m)
-            if known or what == "update":  # the chassis says what is live: record that
+            rolled_back_create = what == "create" and any(getattr(e, "rolled_back", False) for e in leaves(exc))
+            if (known or what == "update") and not rolled_back_create:  # the chassis says what is live
                 resp.state = await self._state(req.state or plan, slot)
             return
         session_of(self.provider_data).chassis.cache.invalidate("nodes")

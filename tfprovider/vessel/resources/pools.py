@@ -39,16 +39,23 @@ class _Pool(CollectionResource):
         return {**shown, "allocations": {str(k): v for k, v in (shown.get("allocations") or {}).items()}}
 
     def _candidate(self, plan: dict[str, Any]) -> Any:
+        """The pool a plan describes (None while its range is unknown or invalid)."""
+        values = {k: plan.get(k) for k in ("name", self.range_attr, "size")}
+        if not all(cty.is_known(v) and v is not None for v in values.values()):
+            return None
         try:
-            return self.model.model_validate(self.to_model({k: v for k, v in plan.items()
-                                                            if k in self.model.model_fields and v is not None}))
+            return self.model.model_validate(values)
         except Exception:  # noqa: BLE001 - validate already reported bad values
             return None
 
+    async def modify_plan(self, req: Any, resp: Any) -> None:
+        plan, prior = resp.state, req.state
+        if prior is not None and any(plan.get(k) != prior.get(k) for k in (self.range_attr, "size")):
+            plan["used"] = plan["allocations"] = cty.UNKNOWN  # the HMM recounts them
+        await super().modify_plan(req, resp)
+
     async def check_plan(self, req: Any, resp: Any) -> None:
         plan = resp.state
-        if not cty.is_wholly_known({k: plan.get(k) for k in self.model.model_fields if k in plan}):
-            return
         me = self._candidate(plan)
         if me is None:
             return

@@ -33,7 +33,16 @@ from vessel_core.sim.hmm._common import (
     verb,
 )
 from vessel_core.sim.httpcommon import xml_el, xml_fields, xml_result
-from vessel_core.sim.state import Blade, ChassisState, MacPool, ProfileNic, StatelessProfile, UuidPool, request_power
+from vessel_core.sim.state import (
+    Blade,
+    ChassisState,
+    MacPool,
+    ProfileNic,
+    StatelessProfile,
+    UuidPool,
+    request_power,
+    set_boot_order,
+)
 
 POOL_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_]{0,14}$")
 MAX_POOLS = 64
@@ -160,12 +169,24 @@ def _unhang(st: ChassisState, b: Blade) -> None:
         b.bricked = False
 
 
+def device_boot_order(order: list[str]) -> list[str]:
+    """A profile's boot order as the iBMC's four device types ([INF] USB and floppy are "Others";
+    devices the profile leaves out follow in the factory order)."""
+    names: list[str] = []
+    for o in order:
+        n = {"Usb": "Others", "Floppy": "Others"}.get(o, o)
+        if n not in names:
+            names.append(n)
+    return names + [d for d in ("Hdd", "Cd", "Pxe", "Others") if d not in names]
+
+
 def _bind(call: Call, b: Blade, p: StatelessProfile) -> str | None:
     st = call.emulator.state
     refused = _allocate(st, b, p)
     if refused:
         return refused
     _unhang(st, b)
+    set_boot_order(b, device_boot_order(p.boot_order))  # V3 at once; V5 at the power cycle below
     b.profile = p.name
     b.power_on_strategy = POWER_POLICIES[p.power_policy]  # type: ignore[assignment]
     _cycle(call, b)
