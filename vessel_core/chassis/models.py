@@ -84,7 +84,7 @@ POOL_NAME = r"^[A-Za-z0-9][A-Za-z0-9_]{0,14}$"
 MAC = r"^([0-9A-Fa-f]{2}:){5}[0-9A-Fa-f]{2}$"
 UUID_PREFIX = r"^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-$"
 MAX_POOLS = 64
-BootDevice = Literal["Hdd", "Pxe", "Cd", "Usb", "Floppy"]
+ProfileBootDevice = Literal["Hdd", "Pxe", "Cd", "Usb", "Floppy"]
 PowerPolicy = Literal["AlwaysOn", "AlwaysOff", "RestoreLast"]
 
 
@@ -95,7 +95,7 @@ class ComputeProfile(FacadeModel):
 
     name: str = Field(pattern=r"^[A-Za-z0-9_.-]{1,32}$")
     description: str = Field("", max_length=128)
-    boot_order: list[BootDevice] = Field(default_factory=lambda: ["Hdd", "Pxe", "Cd"])  # type: ignore[arg-type]
+    boot_order: list[ProfileBootDevice] = Field(default_factory=lambda: ["Hdd", "Pxe", "Cd"])  # type: ignore[arg-type]
     bios: dict[str, str] = Field(default_factory=dict)
     nics: list[ProfileNic] = Field(default_factory=list)
     vnic_profiles: list[str] = Field(default_factory=list, max_length=8)
