@@ -42,6 +42,7 @@ class VesselWorkspace(TfWorkspace):
             VESSEL_WATCHDOG_DEADLINE="5s",
             VESSEL_REQUEST_TIMEOUT="10s",
             VESSEL_TEST_MARK=self.mark,
+            VESSEL_IBMC_ENDPOINTS=json.dumps({k: v["url"] for k, v in (info.get("ibmc") or {}).items()}),
             **settings,
         )
 

@@ -52,7 +52,16 @@ _TRUE, _FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off", "")
 
 
 def _from_text(ty: Any, text: str) -> Any:
-    """``text`` (an environment variable) as a value of the primitive type ``ty``; ValueError."""
+    """``text`` (an environment variable) as a value of ``ty``: a primitive as written, a map or
+    list as JSON (``{"1": "https://..."}``); ValueError."""
+    if getattr(ty, "is_collection", lambda: False)():
+        from tfprovider.cty.json_codec import decode_json
+
+        try:
+            return decode_json(text, ty)
+        except Exception as exc:  # noqa: BLE001 - any decoding failure is a bad value
+            raise ValueError(f"is not JSON of type {ty.friendly_name() if hasattr(ty, 'friendly_name') else ty} "
+                             f"({exc})") from None
     if ty == cty.Bool:
         t = text.strip().lower()
         if t in _TRUE or t in _FALSE:

@@ -127,7 +127,8 @@ SCHEMA = Schema(
             cty.Map(cty.String), optional=True, validators=[custom(_ibmc_problem, "slot -> iBMC https:// URL")],
             description='Blade slot -> URL of that blade\'s iBMC Redfish service, e.g. {"1" = "https://10.0.0.11"} '
                         "(the iBMC addresses of Network Settings). Listed blades are driven over Redfish, the others "
-                        "over the iBMC CLI through the HMM's SSH. The HMM credentials are used.",
+                        "over the iBMC CLI through the HMM's SSH. The HMM credentials are used. Env: `VESSEL_IBMC_ENDPOINTS` "
+                        '(JSON: {"1": "https://10.0.0.11"}).',
         ),
         "provider_alias": Attribute(
             cty.String, optional=True,
