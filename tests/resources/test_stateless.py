@@ -315,3 +315,54 @@ async def test_5xx_bursts_and_expired_sessions_converge_without_duplicates(lab):
     assert len(macs) == len(set(macs)) == 20                      # no address drawn twice
     assert all(p.empty for p in (await tf_plan(lab, items, states)).values())
     await tf_destroy(lab, items, states)
+
+
+async def test_boot_override_once_persistent_and_virtual_media(lab):
+    st = lab.emu.state
+    st.blades[3].power_state = "On"
+    st.blades[3].boot = st.blades[3].boot.model_copy(update={"target": "None", "enabled": "Disabled"})
+    st.blades[3].virtual_media["CD"] = st.blades[3].virtual_media["CD"].model_copy(update={"inserted": False,
+                                                                                              "image": None})
+    once = {"slot": 3, "boot_override": {"target": "pxe", "reboot": True, "trigger": "1"}}
+    items: Items = {"b3": ("vessel_blade", once)}
+    plans = await tf_plan(lab, items)
+    assert plans["b3"].state["pending_disruption"] == [
+        {"slot": 3, "action": "power-cycle", "reason": "to boot once from pxe"}]
+    assert any("boot_override.reboot" in w for w in warnings(plans))
+    states = await tf_apply(lab, items)
+    ops = [(r["op"], r["outcome"]) for r in lab.audit()]
+    assert ("blade.boot.set", "success") in ops and ("blade.power-cycle", "success") in ops
+    assert all(p.empty for p in (await tf_plan(lab, items, states)).values())   # a used one-time override is no drift
+    again = {"b3": ("vessel_blade", {**once, "boot_override": {**once["boot_override"], "trigger": "2"}})}
+    plans = await tf_plan(lab, again, states)
+    assert not plans["b3"].empty                                    # a new trigger: another one-time boot
+    lab.audit_path.unlink()
+    states = await tf_apply(lab, again, states)
+    assert [r["op"] for r in lab.audit()] == ["blade.boot.set", "blade.power-cycle"]
+
+    persistent = {"b3": ("vessel_blade", {"slot": 3, "boot_override": {"target": "disk", "once": False},
+                                          "virtual_media": "nfs://10.0.0.5/export/rescue.iso"})}
+    states = await tf_apply(lab, persistent, states)
+    assert (st.blades[3].boot.target, st.blades[3].boot.enabled) == ("Hdd", "Continuous")
+    assert st.blades[3].virtual_media["CD"].image == "nfs://10.0.0.5/export/rescue.iso"
+    assert all(p.empty for p in (await tf_plan(lab, persistent, states)).values())
+    st.blades[3].boot = st.blades[3].boot.model_copy(update={"target": "Pxe"})   # changed by hand
+    drift = await tf_plan(lab, persistent, states)
+    assert not drift["b3"].empty and drift["b3"].state["boot_override"]["target"] == "disk"
+    states = await tf_apply(lab, persistent, states)
+    assert st.blades[3].boot.target == "Hdd"
+    ejected = {"b3": ("vessel_blade", {"slot": 3, "boot_override": {"target": "disk", "once": False}})}
+    states = await tf_apply(lab, ejected, states)
+    assert not st.blades[3].virtual_media["CD"].inserted
+    await tf_destroy(lab, ejected, states)
+    assert (st.blades[3].boot.target, st.blades[3].boot.enabled) == ("None", "Disabled")   # destroy clears it
+
+
+async def test_virtual_media_on_a_cli_driven_blade_is_refused_at_plan(lab):
+    h = lab.with_settings(ibmc_endpoints={})
+    async with h.walk() as w:
+        got = await w.plan("vessel_blade", {"slot": 3, "virtual_media": "nfs://10.0.0.5/x.iso"})
+    assert not got.ok and "virtual_media" in got.paths() and "no virtual media verb" in got.detail()
+    async with h.walk() as w:
+        bad = w.validate("vessel_blade", {"slot": 3, "virtual_media": "http://10.0.0.5/x.iso"})
+    assert not bad.ok and "virtual_media" in bad.paths()

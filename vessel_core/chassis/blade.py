@@ -17,6 +17,7 @@ import time
 from typing import TYPE_CHECKING, Any, Awaitable, Literal, Sequence, TypeVar
 
 from vessel_core.chassis._util import check_blade_slot
+from vessel_core.chassis.managed import TargetSetting
 from vessel_core.chassis.models import (
     BladeDrive,
     BladeInventory,
@@ -274,6 +275,18 @@ class Blades:
         self._ch.route("blade.set_boot_order", "redfish:ibmc")
         return await self.boot_order(slot)
 
+    def boot(self, slot: int) -> "BootOverrideSetting":
+        """The blade's boot override as a guarded setting."""
+        return BootOverrideSetting(self._ch, slot)
+
+    def media(self, slot: int, device: str = "CD") -> "VirtualMediaSetting":
+        """The blade's virtual media device as a guarded setting."""
+        return VirtualMediaSetting(self._ch, slot, device)
+
+    async def has_redfish(self, slot: int) -> bool:
+        """Whether the blade is driven over its iBMC's Redfish service (virtual media needs it)."""
+        return await self._redfish(check_blade_slot(slot, "blade.has_redfish"))
+
     # ------------------------------------------------------------------ virtual media
     async def _need_redfish(self, slot: int, op: str) -> None:
         check_blade_slot(slot, op)
@@ -311,6 +324,48 @@ class Blades:
             await (await self._ch.ibmc_redfish(slot)).eject_media(f"Blade{slot}", device=device)
         self._ch.route("blade.eject_media", "redfish:ibmc")
         return await self.virtual_media(slot, device)
+
+
+class BootOverrideSetting(TargetSetting[BootOverride]):
+    """One blade's boot override as a guarded setting (kind ``blade.boot``, target ``Slot<N>``):
+    verified by reading it back, restored on failure, audited. ``mode`` is not compared (the
+    override keeps the blade's boot mode)."""
+
+    kind, model = "blade.boot", BootOverride
+    read_only = frozenset({"mode"})
+
+    def __init__(self, ch: "Chassis", slot: int) -> None:
+        super().__init__(ch, f"Slot{check_blade_slot(slot, 'blade.boot')}")
+        self.slot = slot
+
+    async def read(self) -> BootOverride:
+        return await self._ch.blade.boot_override(self.slot)
+
+    async def write(self, want: BootOverride) -> None:
+        await self._ch.blade.set_boot_override(self.slot, want.target, enabled=want.enabled)
+
+
+class VirtualMediaSetting(TargetSetting[VirtualMediaState]):
+    """One blade's virtual CD as a guarded setting (kind ``blade.media``): insert or eject,
+    verified by reading it back."""
+
+    kind, model = "blade.media", VirtualMediaState
+
+    def __init__(self, ch: "Chassis", slot: int, device: str = "CD") -> None:
+        super().__init__(ch, f"Slot{check_blade_slot(slot, 'blade.media')}")
+        self.slot, self.device = slot, device
+
+    async def read(self) -> VirtualMediaState:
+        return await self._ch.blade.virtual_media(self.slot, self.device)
+
+    async def write(self, want: VirtualMediaState) -> None:
+        if want.inserted and want.image:
+            have = await self.read()
+            if have.inserted:  # another image: out with the old one first
+                await self._ch.blade.eject_media(self.slot, device=self.device)
+            await self._ch.blade.insert_media(self.slot, want.image, device=self.device)
+        else:
+            await self._ch.blade.eject_media(self.slot, device=self.device)
 
 
 def _boot(sys: ComputerSystem) -> BootOverride:

@@ -194,6 +194,22 @@ class Setting(_Managed[M]):
             self._ch.cache.invalidate(self.kind)
 
 
+class TargetSetting(Setting[M]):
+    """A setting of one target among many of its kind (one blade's binding, boot override,
+    virtual media): the scope's target names it, and every read goes to the device (a read of
+    one blade is no read of another)."""
+
+    def __init__(self, ch: "Chassis", target: str) -> None:
+        self.target = target
+        super().__init__(ch)
+
+    async def get(self) -> M:
+        return await self.read()
+
+    async def _fresh(self) -> M:
+        return await self.read()
+
+
 class Collection(_Managed[M], Generic[K, M]):
     """Keyed objects; subclasses implement :meth:`read_all` and the three writers."""
 

@@ -24,7 +24,7 @@ import time
 from typing import TYPE_CHECKING, Any, Callable, Literal
 
 from vessel_core.chassis._util import as_int, check_blade_slot, flag, records, slot_of, split_list
-from vessel_core.chassis.managed import Collection, Setting
+from vessel_core.chassis.managed import Collection, TargetSetting
 from vessel_core.chassis.models import BladeConfig, ComputeProfile, MacPool, Node, ProfileNic, UuidPool
 from vessel_core.errors import DeviceTimeoutError, NotFoundError, TransientError, VesselError
 
@@ -195,15 +195,14 @@ class Profiles(Collection[str, ComputeProfile]):
 
 
 # ---------------------------------------------------------------------------- one blade
-class BladeBinding(Setting[BladeConfig]):
+class BladeBinding(TargetSetting[BladeConfig]):
     """One blade's bound profile and power state: a setting whose scope is the blade."""
 
     kind, model = "blade", BladeConfig
 
     def __init__(self, ch: "Chassis", stateless: "Stateless", slot: int, *,
                  on_progress: Progress | None = None, force_off_after: float | None = None) -> None:
-        self.target = f"Slot{check_blade_slot(slot, 'stateless.blade')}"
-        super().__init__(ch)
+        super().__init__(ch, f"Slot{check_blade_slot(slot, 'stateless.blade')}")
         self.slot = slot
         self._stateless = stateless
         self.on_progress = on_progress
@@ -218,12 +217,30 @@ class BladeBinding(Setting[BladeConfig]):
         n = await self.node()
         return BladeConfig(slot=self.slot, profile=n.profile, power_state="On" if n.powered_on else "Off")
 
-    async def get(self) -> BladeConfig:
-        return await self.read()
-
     async def _fresh(self) -> BladeConfig:
         self._ch.cache.invalidate("nodes")
         return await self.read()
+
+    async def power_cycle(self, why: str) -> BladeConfig:
+        """Power-cycle the blade (power it on when it is off), guarded: the change waits until the
+        blade is on, then verifies it and its iBMC answering; one audit record."""
+        before = await self._fresh()
+        want = before.model_copy(update={"power_state": "On"})
+        async with self._guarded("blade.power-cycle", want=want, before=before) as ch:
+            self._note(f"power-cycling {why}")
+            if before.power_state == "On":
+                await self._ch.blade.power(self.slot, "ForcePowerCycle")
+                await asyncio.sleep(self._stateless.poll_interval)
+                self._stateless.writes += 1
+                await self._await_power("On")
+            else:
+                await self._power("On")
+            after = await self._fresh()
+            if ch is None:
+                await self.verify_value(want, after)
+            else:
+                ch.after, ch.evidence["why"] = after, why
+        return after
 
     async def _captured(self) -> dict[str, bytes | str]:
         n = await self.node()
@@ -289,6 +306,11 @@ class BladeBinding(Setting[BladeConfig]):
         else:
             self._note("shutting down (graceful)")
             await blades.power(self.slot, "GracefulShutdown")
+        self._stateless.writes += 1
+        await self._await_power(state)
+
+    async def _await_power(self, state: Literal["On", "Off"]) -> None:
+        blades = self._ch.blade
         started = time.monotonic()
         forced = False
         while True:

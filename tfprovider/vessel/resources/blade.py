@@ -15,11 +15,26 @@ from typing import Any
 
 from tfprovider import cty
 from tfprovider.cty import AttributePath
-from tfprovider.framework import Attribute, Resource, Schema, int_range, one_of, requires_replace, timeouts_block, use_state_for_unknown
+from tfprovider.framework import (
+    SINGLE,
+    Attribute,
+    NestedAttribute,
+    Resource,
+    Schema,
+    int_range,
+    one_of,
+    regex,
+    requires_replace,
+    timeouts_block,
+    use_state_for_unknown,
+)
 from tfprovider.vessel.resources._base import claimed_twice, diagnose, leaves, partial_state, session_of
 from tfprovider.vessel.resources._stateless import DISRUPTION, disruption, macs_for, pool_demand, pool_size, profile_view
 
 _FROM_NODE = ("model", "serial_number", "bios_version", "ibmc_version", "health")
+#: boot_override.target -> the Redfish BootSourceOverrideTarget
+BOOT_TARGETS = {"pxe": "Pxe", "disk": "Hdd", "cd": "Cd", "floppy": "Floppy", "bios-setup": "BiosSetup"}
+_TARGET_BACK = {v: k for k, v in BOOT_TARGETS.items()}
 
 
 def _slot_of(text: str) -> int | None:
@@ -48,6 +63,27 @@ class Blade(Resource):
                                               description="Shut the blade down when the resource is destroyed "
                                                           "(default false: destroy unbinds the profile and leaves the "
                                                           "power alone)."),
+            "boot_override": NestedAttribute(SINGLE, {
+                "target": Attribute(cty.String, required=True, validators=[one_of(*BOOT_TARGETS)],
+                                    description='"pxe", "disk", "cd", "floppy" or "bios-setup".'),
+                "once": Attribute(cty.Bool, optional=True,
+                                  description="true or null: the next boot only (the iBMC forgets it after that boot, "
+                                              "which is not drift); false: every boot until changed (read back, drift "
+                                              "repaired, cleared on destroy)."),
+                "reboot": Attribute(cty.Bool, optional=True,
+                                    description="Power-cycle the blade (or power it on) right after setting the "
+                                                "override, so it boots from the target now (default false)."),
+                "trigger": Attribute(cty.String, optional=True,
+                                     description="Any value: changing it sends the override again (another one-time "
+                                                 "boot) without changing anything else."),
+            }, optional=True, description="A boot device override, sent when it (or its `trigger`) changes."),
+            "virtual_media": Attribute(cty.String, optional=True,
+                                       validators=[regex(r"^(nfs|cifs|https)://\S+$", "must be an nfs://, cifs:// or "
+                                                         "https:// image URL")],
+                                       description="Image URL to insert in the blade's virtual CD (nfs://, cifs://, "
+                                                   "https://); back to null ejects it. Needs the blade's iBMC Redfish "
+                                                   "service (`ibmc_endpoints`): the legacy iBMC CLI has no virtual "
+                                                   "media verb. Null: the resource does not manage the virtual CD."),
             "model": Attribute(cty.String, computed=True, description='Board model, e.g. "CH121".'),
             "serial_number": Attribute(cty.String, computed=True, description="Board serial number."),
             "bios_version": Attribute(cty.String, computed=True, description="BIOS version."),
@@ -102,11 +138,30 @@ class Blade(Resource):
             await self._check_pools(session, want, node, resp)
         else:
             plan["macs"], plan["uuid"] = node.macs, node.uuid or ""
+        boot = plan.get("boot_override")
+        if not cty.is_wholly_known(boot) or not cty.is_known(plan.get("virtual_media")):
+            plan["pending_disruption"] = cty.UNKNOWN
+            return
+        send_boot = boot is not None and boot != (prior or {}).get("boot_override")
+        media = plan.get("virtual_media")
+        if media is not None and media != (prior or {}).get("virtual_media") \
+                and not await session.chassis.blade.has_redfish(slot):
+            resp.diagnostics.add_attribute_error(
+                AttributePath().attr("virtual_media"), "Virtual Media Not Available",
+                f"slot {slot} is driven over the iBMC CLI (legacy firmware, or no ibmc_endpoints entry for it), "
+                "which has no virtual media verb; give the provider the blade's iBMC Redfish URL in ibmc_endpoints.")
+            return
         if prior is not None and want == prior.get("profile") and plan.get("power_state") == prior.get("power_state") \
-                and want == have and plan["power_state"] == powered:
+                and want == have and plan["power_state"] == powered and not send_boot:
             plan["pending_disruption"] = prior.get("pending_disruption") or []
             return
-        plan["pending_disruption"] = self._disruptions(slot, want, have, powered, plan["power_state"], resp)
+        hits = self._disruptions(slot, want, have, powered, plan["power_state"], resp)
+        if send_boot and boot.get("reboot"):
+            reason = f"to boot {'once ' if boot.get('once') is not False else ''}from {boot['target']}"
+            hits.append(disruption(slot, "power-cycle" if plan["power_state"] == "on" else "power-on", reason))
+            resp.diagnostics.add_attribute_warning(AttributePath().attr("boot_override"), "Blade Will Be Power-Cycled",
+                                                   f"slot {slot} will be power-cycled {reason} (boot_override.reboot).")
+        plan["pending_disruption"] = hits
 
     def _disruptions(self, slot: int, want: str | None, have: str | None, powered: str, power: Any,
                      resp: Any) -> list[dict[str, Any]]:
@@ -194,7 +249,10 @@ class Blade(Resource):
         want = BladeConfig(slot=slot, profile=plan.get("profile"),
                            power_state="On" if plan.get("power_state") == "on" else "Off")
         try:
-            await self._binding(slot).set(want)
+            binding = self._binding(slot)
+            if await binding.get() != want:  # nothing to bind or power: no change, no record
+                await binding.set(want)
+            await self._boot_and_media(binding, req.state or {}, plan)
         except Exception as exc:  # noqa: BLE001 - every failure becomes a diagnostic
             diagnose(resp.diagnostics, f"{self.type_name} not {what}d", exc, schema=self.schema)
             known, _ = partial_state(exc, lambda m: m)
@@ -205,6 +263,24 @@ class Blade(Resource):
         session_of(self.provider_data).chassis.cache.invalidate("nodes")
         resp.state = await self._state(plan, slot)
 
+    async def _boot_and_media(self, binding: Any, prior: dict[str, Any], plan: dict[str, Any]) -> None:
+        from vessel_core.chassis.models import BootOverride, VirtualMediaState
+
+        blades = session_of(self.provider_data).chassis.blade
+        slot = binding.slot
+        boot = plan.get("boot_override")
+        if boot is not None and boot != prior.get("boot_override"):
+            once = boot.get("once") is not False
+            await blades.boot(slot).set(BootOverride(target=BOOT_TARGETS[boot["target"]],
+                                                     enabled="Once" if once else "Continuous"))
+            if boot.get("reboot"):
+                await binding.power_cycle(f"to boot {'once ' if once else ''}from {boot['target']}")
+        elif boot is None and (prior.get("boot_override") or {}).get("once") is False:
+            await blades.boot(slot).set(BootOverride(target="None", enabled="Disabled"))
+        media = plan.get("virtual_media")
+        if media != prior.get("virtual_media"):
+            await blades.media(slot).set(VirtualMediaState(device="CD", inserted=media is not None, image=media))
+
     async def create(self, req: Any, resp: Any) -> None:
         await self._apply(req, resp, "create")
 
@@ -214,11 +290,28 @@ class Blade(Resource):
     async def read(self, req: Any, resp: Any) -> None:
         slot = int(req.state["slot"])
         resp.state = await self._state(req.state, slot)
+        if resp.state is not None:
+            await self._read_boot_and_media(slot, resp.state)
         if resp.state is None:
             self.log.warning("slot %s holds no blade any more: vessel_blade removed from state", slot)
             resp.diagnostics.add_warning("Blade Removed From Its Slot",
                                          f"slot {slot} holds no blade on the chassis any more; the vessel_blade is "
                                          "removed from state (a plan to create it again fails until a blade is back).")
+
+    async def _read_boot_and_media(self, slot: int, state: dict[str, Any]) -> None:
+        """What the device shows of the parts the resource manages: a persistent override and an
+        inserted image (a one-time override is consumed by the boot it was for: not drift)."""
+        blades = session_of(self.provider_data).chassis.blade
+        boot = state.get("boot_override")
+        if boot is not None and boot.get("once") is False:
+            have = await blades.boot(slot).get()
+            if have.enabled != "Continuous" or have.target == "None":
+                state["boot_override"] = None
+            elif _TARGET_BACK.get(have.target) != boot.get("target"):
+                state["boot_override"] = {**boot, "target": _TARGET_BACK.get(have.target, have.target.lower())}
+        if state.get("virtual_media") is not None:
+            media = await blades.media(slot).get()
+            state["virtual_media"] = media.image if media.inserted else None
 
     async def delete(self, req: Any, resp: Any) -> None:
         from vessel_core.chassis.models import BladeConfig
@@ -232,6 +325,7 @@ class Blade(Resource):
             return
         power = "Off" if state.get("power_off_on_destroy") else have.power_state
         try:
+            await self._boot_and_media(binding, state, {**state, "boot_override": None, "virtual_media": None})
             await binding.set(BladeConfig(slot=slot, profile=None, power_state=power))
         except Exception as exc:  # noqa: BLE001
             diagnose(resp.diagnostics, f"{self.type_name} not destroyed", exc, schema=self.schema)
