@@ -211,14 +211,19 @@ class BladeBinding(TargetSetting[BladeConfig]):
         self.checks.append(lambda have: stateless.heartbeat(slot))
 
     async def node(self) -> Node:
-        return await self._stateless.node(self.slot)
+        """The blade's row of a node list read after this session's latest binding or power
+        command (shared with every blade waiting in the same poll interval)."""
+        n = (await self._stateless.polled()).get(self.slot)
+        if n is None:
+            raise NotFoundError(f"slot {self.slot} holds no blade", target=self._ch.target,
+                                operation="stateless.blade", field="slot")
+        return n
 
     async def read(self) -> BladeConfig:
         n = await self.node()
         return BladeConfig(slot=self.slot, profile=n.profile, power_state="On" if n.powered_on else "Off")
 
     async def _fresh(self) -> BladeConfig:
-        self._ch.cache.invalidate("nodes")
         return await self.read()
 
     async def power_cycle(self, why: str) -> BladeConfig:
@@ -273,8 +278,7 @@ class BladeBinding(TargetSetting[BladeConfig]):
                 self._note(f"binding profile {want.profile!r}")
                 await self._send("apply", {"name": want.profile, "bladename": self.target}, want)
             await self._stateless.wait_applied([self.slot], on_progress=self.on_progress)
-        node = await self._stateless.node(self.slot, fresh=True)
-        if ("On" if node.powered_on else "Off") != want.power_state:
+        if (await self._fresh()).power_state != want.power_state:
             await self._power(want.power_state)
 
     async def _send(self, verb: str, form: dict[str, Any], want: BladeConfig, attempts: int = 4) -> None:
@@ -314,8 +318,7 @@ class BladeBinding(TargetSetting[BladeConfig]):
         started = time.monotonic()
         forced = False
         while True:
-            node = (await self._stateless.polled()).get(self.slot) or await self._stateless.node(self.slot, fresh=True)
-            if ("On" if node.powered_on else "Off") == state:
+            if (await self._fresh()).power_state == state:
                 self._note(f"power {state.lower()} after {time.monotonic() - started:.1f}s")
                 return
             if (state == "Off" and not forced and self.force_off_after is not None
@@ -371,9 +374,9 @@ class Stateless:
         """The node list read at most once per :attr:`poll_interval`, shared by every waiter:
         ten blades waiting for their profile cost one HMM request per interval, not ten."""
         tick = (self.writes, int(time.monotonic() / self.poll_interval))  # a read from before a write is never used
-        nodes = await self._ch.cached(("nodes", "poll", tick), self._load_nodes)
+        nodes = await self._ch.cached(("nodes-poll", tick), self._load_nodes)
         for old in [k for k in self._ticks if k != tick]:
-            self._ch.cache.invalidate("nodes", "poll", old)
+            self._ch.cache.invalidate("nodes-poll", old)
         self._ticks = {tick}
         return {n.slot: n for n in nodes}
 
