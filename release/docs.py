@@ -29,7 +29,8 @@ from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
 PROVIDER = "vessel"
-KINDS = {"resource": "resources", "data-source": "data-sources", "function": "functions"}
+KINDS = {"resource": "resources", "data-source": "data-sources", "function": "functions",
+         "list-resource": "list-resources", "action": "actions"}
 NESTING = {1: "Single", 2: "List", 3: "Set", 4: "Map", 5: "Group"}
 
 
@@ -194,7 +195,8 @@ def _front_matter(title: str, description: str) -> str:
 
 def _example(kind: str, name: str) -> tuple[str | None, str | None]:
     base = {"resource": ("resources", "resource.tf"), "data-source": ("data-sources", "data-source.tf"),
-            "function": ("functions", "function.tf")}[kind]
+            "function": ("functions", "function.tf"), "list-resource": ("list-resources", "list-resource.tfquery.hcl"),
+            "action": ("actions", "action.tf")}[kind]
     ex = REPO / "examples" / base[0] / name / base[1]
     imp = REPO / "examples" / base[0] / name / "import.sh"
     return (ex.relative_to(REPO).as_posix() if ex.is_file() else None,
@@ -220,7 +222,8 @@ def _page(kind: str, name: str, description: str, schema_md: str) -> str:
     short = name[len(PROVIDER) + 1:] if name.startswith(PROVIDER + "_") else name
     example, imp = _example(kind, name)
     ctx = {
-        "Name": name, "Type": {"resource": "Resource", "data-source": "Data Source"}[kind],
+        "Name": name, "Type": {"resource": "Resource", "data-source": "Data Source", "list-resource": "List Resource",
+                               "action": "Action"}[kind],
         "ProviderName": PROVIDER, "Description": description, "SchemaMarkdown": schema_md,
         "DescriptionIndented": "\n".join("  " + line for line in (description.strip() or " ").splitlines()),
         "ExampleSection": f"\n## Example Usage\n\n```terraform\n{_read_example(example)}\n```\n" if example else "",
@@ -290,7 +293,10 @@ def generate() -> tuple[dict[str, str], list[str], list[str]]:
            "Description": schema.provider.block.description, "SchemaMarkdown": md}
     pages["index.md"] = render_template(tmpl.read_text(), ctx, "templates/index.md.tmpl").rstrip("\n") + "\n"
 
-    for kind, table in (("resource", schema.resource_schemas), ("data-source", schema.data_source_schemas)):
+    lists = dict(schema.list_resource_schemas)
+    actions = {n: a.schema for n, a in schema.action_schemas.items()}
+    for kind, table in (("resource", schema.resource_schemas), ("data-source", schema.data_source_schemas),
+                        ("list-resource", lists), ("action", actions)):
         for name in sorted(table):
             s = table[name]
             if not s.block.description.strip():

@@ -80,6 +80,7 @@ class Session:
         self._closed = False
         self._claims: dict[tuple[str, str], list[str]] = {}
         self._notes: dict[str, dict[str, Any]] = {}
+        self._serial: str | None = None
 
     @classmethod
     def open(cls, settings: SessionSettings) -> "Session":
@@ -104,6 +105,14 @@ class Session:
         claimants = self._claims.setdefault((kind, key), [])
         claimants.append(who)
         return list(claimants)
+
+    async def chassis_serial(self) -> str:
+        """The chassis' serial number (read once per session): the part of every object's
+        identity that says which chassis it lives on."""
+        if self._serial is None:
+            info = await self.chassis.basic.get()
+            self._serial = info.serial_number or self.settings.host
+        return self._serial
 
     def note(self, kind: str, key: str, value: Any) -> None:
         """Record what a plan means ``(kind, key)`` to become (a pool's range, a profile's pools),

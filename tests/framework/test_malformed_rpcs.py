@@ -13,7 +13,8 @@ from tfprovider.vessel.provider import make_servicer
 RPCS = ["GetProviderSchema", "GetMetadata", "GetResourceIdentitySchemas", "GetFunctions", "ValidateProviderConfig",
         "ValidateResourceConfig", "ValidateDataResourceConfig", "ConfigureProvider", "UpgradeResourceState",
         "ReadResource", "PlanResourceChange", "ApplyResourceChange", "ImportResourceState", "ReadDataSource",
-        "CallFunction"]
+        "CallFunction", "UpgradeResourceIdentity", "ValidateListResourceConfig", "ValidateActionConfig", "PlanAction"]
+STREAMS = ["ListResource", "InvokeAction"]
 GARBAGE = pb.DynamicValue(msgpack=b"\xc1\xff\x00not msgpack")
 WRONG_TYPE = pb.DynamicValue(msgpack=b"\x92\x01\x02")          # an array where an object belongs
 JSON_JUNK = pb.DynamicValue(json=b'{"vlan_id": "thirty"')
@@ -24,7 +25,8 @@ def _requests(name: str) -> list:
     fields = {f.name for f in req.DESCRIPTOR.fields}
     out = [req()]                                                # every field missing
     variants = [{"type_name": "vessel_nope"}, {"type_name": "vessel_vlan"}, {"type_name": "vessel_kvm_screenshot"},
-                {"name": "nope"}, {"name": "vlan_range"}]
+                {"name": "nope"}, {"name": "vlan_range"}, {"action_type": "vessel_nope"},
+                {"action_type": "vessel_blade_power"}, {"type_name": "vessel_blade_power"}, {"type_name": "vessel_blade"}]
     for v in variants:
         kw = {k: x for k, x in v.items() if k in fields}
         if not kw:
@@ -36,6 +38,8 @@ def _requests(name: str) -> list:
                     more[f] = dv
             if "raw_state" in fields:
                 more["raw_state"] = pb.RawState(json=b"[1, 2")
+            if "raw_identity" in fields:
+                more["raw_identity"] = pb.RawState(json=b"[1, 2")
             if "id" in fields:
                 more["id"] = "\x00/../../etc"
             if "arguments" in fields:
@@ -65,3 +69,18 @@ async def test_malformed_requests_get_diagnostics(name):
         assert all("Traceback" not in d.detail for d in diags)
         # handled where the input is decoded, not by the last-resort catch at the RPC boundary
         assert all(d.summary != "Unexpected Provider Error" for d in diags), (name, [d.detail for d in diags])
+
+
+@pytest.mark.parametrize("name", STREAMS)
+async def test_malformed_requests_to_streams_end_with_diagnostics(name):
+    """A server-streaming RPC answers a bad request with one last event carrying the error."""
+    servicer = make_servicer()
+    for request in _requests(name):
+        async def drain(request=request) -> list:
+            return [event async for event in getattr(servicer, name)(request, None)]
+        events = await asyncio.wait_for(drain(), 5)
+        assert events, request
+        last = events[-1]
+        diags = list(last.diagnostic) if name == "ListResource" else list(last.completed.diagnostics)
+        assert any(d.severity == pb.Diagnostic.ERROR for d in diags), (name, request)
+        assert all(d.summary != "Unexpected Provider Error" and "Traceback" not in d.detail for d in diags)

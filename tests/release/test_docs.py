@@ -16,6 +16,9 @@ def test_every_schema_element_is_documented_and_docs_are_fresh():
     expected |= {f"resources/{n.removeprefix('vessel_')}.md" for n in schema.resource_schemas}
     expected |= {f"data-sources/{n.removeprefix('vessel_')}.md" for n in schema.data_source_schemas}
     expected |= {f"functions/{n}.md" for n in schema.functions}
+    expected |= {f"list-resources/{n.removeprefix('vessel_')}.md" for n in schema.list_resource_schemas}
+    expected |= {f"actions/{n.removeprefix('vessel_')}.md" for n in schema.action_schemas}
+    assert schema.list_resource_schemas and schema.action_schemas
     assert set(pages) == expected
 
     def names(block, prefix=""):
@@ -30,6 +33,8 @@ def test_every_schema_element_is_documented_and_docs_are_fresh():
     checks = [("index.md", schema.provider.block)]
     checks += [(f"resources/{n.removeprefix('vessel_')}.md", s.block) for n, s in schema.resource_schemas.items()]
     checks += [(f"data-sources/{n.removeprefix('vessel_')}.md", s.block) for n, s in schema.data_source_schemas.items()]
+    checks += [(f"list-resources/{n.removeprefix('vessel_')}.md", s.block) for n, s in schema.list_resource_schemas.items()]
+    checks += [(f"actions/{n.removeprefix('vessel_')}.md", a.schema.block) for n, a in schema.action_schemas.items()]
     for page, block in checks:
         for name in names(block):
             assert f"- `{name}` (" in pages[page], f"{page} does not document {name}"

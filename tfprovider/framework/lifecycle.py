@@ -234,6 +234,17 @@ async def read(res: Resource, state: Any, private: dict, diags: Diagnostics,
     return keep_equivalent(res.schema.block, state, new), resp.private
 
 
+async def import_identity(res: Resource, identity: Any, diags: Diagnostics,
+                          call: Runner = run) -> tuple[Any, dict]:
+    """(the state an identity names, private): ``import { identity = {...} }``."""
+    resp = Response(state=None)
+    await call(res.import_identity(identity, resp), resp.diagnostics, "Import")
+    diags.extend(resp.diagnostics)
+    if not diags.has_error() and resp.state is None:
+        diags.add_error("Missing Resource Import State", f"{res.type_name} import returned no state.")
+    return resp.state, resp.private
+
+
 async def import_state(res: Resource, import_id: str, diags: Diagnostics,
                        call: Runner = run) -> tuple[Any, dict]:
     """(the state the import ID describes, private); Terraform reads it next."""

@@ -103,6 +103,9 @@ class Resource:
     #: seconds each operation may take when the object's ``timeouts`` block does not say
     #: (operations missing here and in the block have no deadline)
     default_timeouts: ClassVar[Mapping[str, float]] = {}
+    #: the object's permanent key for clients that know resource identity (Terraform 1.12+):
+    #: a :class:`tfprovider.framework.modern.Identity`, or None
+    identity: ClassVar[Any] = None
 
     def __init__(self) -> None:
         self.provider_data: Any = None
@@ -137,6 +140,23 @@ class Resource:
         values = fmt.parse(req.id, self.schema, resp.diagnostics)
         if values is not None:
             resp.state = {**self.schema.null_value(), **values}
+
+    async def identity_of(self, state: Mapping[str, Any]) -> dict[str, Any] | None:
+        """The identity of the object ``state`` describes (default: its attributes named like the
+        identity's); None while it cannot be told (values unknown)."""
+        return None if self.identity is None or state is None else self.identity.complete(state)
+
+    async def import_identity(self, identity: Mapping[str, Any], resp: Response) -> None:
+        """``import { identity = {...} }``: default, the import ID the identity's attributes make
+        (``import_id``), imported as ``terraform import`` would."""
+        fmt = self.import_id
+        if isinstance(fmt, str):
+            fmt = composite_id(fmt)
+        if fmt is None or any(identity.get(a) is None for a in fmt.attributes):
+            resp.diagnostics.add_error("Import By Identity Not Supported",
+                                       f"{self.type_name} cannot be imported from this identity.")
+            return
+        await self.import_state(Request(id=fmt.sep.join(str(identity[a]) for a in fmt.attributes)), resp)
 
     async def modify_plan(self, req: Request, resp: Response) -> None:
         """Optional hook after attribute plan modifiers: adjust ``resp.state`` (the plan),
@@ -189,6 +209,9 @@ class Provider:
     resources: list[type[Resource]] = []
     data_sources: list[type[DataSource]] = []
     functions: list[type["Function"]] = []
+    #: for newer clients only (see :mod:`tfprovider.framework.modern`)
+    list_resources: list[type[Any]] = []
+    actions: list[type[Any]] = []
 
     def validate_config(self, config: Mapping[str, Any], diags: Diagnostics) -> None:
         """Cross-attribute checks of the provider block (config may hold unknowns)."""

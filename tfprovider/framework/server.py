@@ -94,6 +94,12 @@ class ProviderServer:
             self._register(self.data_sources, dcls, prefix)
         for fcls in provider.functions:
             self.functions[fcls.name] = fcls()
+        self.list_resources: dict[str, Any] = {}
+        self.actions: dict[str, Any] = {}
+        for lcls in getattr(provider, "list_resources", []):
+            self._register(self.list_resources, lcls, prefix)
+        for acls in getattr(provider, "actions", []):
+            self._register(self.actions, acls, prefix)
         self._tasks: set[asyncio.Task] = set()
         self._schema_response: Any = None
         self.terraform_version = ""
@@ -189,6 +195,8 @@ class ProviderServer:
                 resource_schemas={n: schema_to_proto(r.schema) for n, r in self.resources.items()},
                 data_source_schemas={n: schema_to_proto(d.schema) for n, d in self.data_sources.items()},
                 functions={n: function_to_proto(type(f)) for n, f in self.functions.items()},
+                list_resource_schemas={n: schema_to_proto(lr.schema) for n, lr in self.list_resources.items()},
+                action_schemas={n: pb.ActionSchema(schema=schema_to_proto(a.schema)) for n, a in self.actions.items()},
                 server_capabilities=pb.ServerCapabilities(plan_destroy=True, get_provider_schema_optional=True),
             )
         return self._schema_response
@@ -204,11 +212,59 @@ class ProviderServer:
             resources=[pb.GetMetadata.ResourceMetadata(type_name=n) for n in self.resources],
             data_sources=[pb.GetMetadata.DataSourceMetadata(type_name=n) for n in self.data_sources],
             functions=[pb.GetMetadata.FunctionMetadata(name=n) for n in self.functions],
+            list_resources=[pb.GetMetadata.ListResourceMetadata(type_name=n) for n in self.list_resources],
+            actions=[pb.GetMetadata.ActionMetadata(type_name=n) for n in self.actions],
         )
 
     @_rpc
     async def GetResourceIdentitySchemas(self, request: Any, context: Any) -> Any:
-        return pb.GetResourceIdentitySchemas.Response()
+        out = {}
+        for name, res in self.resources.items():
+            ident = res.identity
+            if ident is None:
+                continue
+            out[name] = pb.ResourceIdentitySchema(version=ident.version, identity_attributes=[
+                pb.ResourceIdentitySchema.IdentityAttribute(
+                    name=n, type=cty.type_to_json(a.type), required_for_import=a.required_for_import,
+                    optional_for_import=not a.required_for_import, description=a.description)
+                for n, a in ident.attributes.items()])
+        return pb.GetResourceIdentitySchemas.Response(identity_schemas=out)
+
+    @_rpc
+    async def UpgradeResourceIdentity(self, request: Any, context: Any) -> Any:
+        diags = Diagnostics()
+        res = self._lookup(self.resources, request.type_name, diags, "Resource")
+        if res is None or res.identity is None:
+            if res is not None:
+                diags.add_error("Resource Identity Not Supported", f"{request.type_name} has no identity.")
+            return pb.UpgradeResourceIdentity.Response(diagnostics=diagnostics_to_proto(diags))
+        try:
+            raw = json.loads(request.raw_identity.json or b"{}")
+            value = cty.decode_json(json.dumps({n: raw.get(n) for n in res.identity.attributes}), res.identity.cty_type)
+        except (ValueError, cty.CtyError) as exc:
+            diags.add_error("Unable to Read Stored Identity", str(exc))
+            return pb.UpgradeResourceIdentity.Response(diagnostics=diagnostics_to_proto(diags))
+        return pb.UpgradeResourceIdentity.Response(
+            upgraded_identity=pb.ResourceIdentityData(identity_data=dynamic_value(value, res.identity.cty_type)))
+
+    async def _identity(self, res: Resource, state: Any, fallback: Any = None) -> Any:
+        """The identity message of ``state`` (``fallback``, the identity Terraform sent, when it
+        cannot be told now); None for a resource without identity or a removed object."""
+        if res.identity is None or state is None:
+            return None
+        try:
+            value = await res.identity_of(state)
+        except Exception as exc:  # noqa: BLE001 - an identity is never worth failing the operation
+            log.warning("identity of %s not computed: %s", res.type_name, type(exc).__name__)
+            value = None
+        if value is None:
+            return fallback if fallback is not None and fallback.HasField("identity_data") else None
+        return pb.ResourceIdentityData(identity_data=dynamic_value(value, res.identity.cty_type))
+
+    def _decode_identity(self, res: Resource, msg: Any, diags: Diagnostics) -> Any:
+        if res.identity is None or msg is None or not msg.HasField("identity_data"):
+            return None
+        return self._decode(msg.identity_data, res.identity.cty_type, diags, "Identity")
 
     @_rpc
     async def GetFunctions(self, request: Any, context: Any) -> Any:
@@ -258,7 +314,8 @@ class ProviderServer:
             resp = await lifecycle.configure(self.provider, config, self._call)
             diags.extend(resp.diagnostics)
             if not resp.diagnostics.has_error():
-                targets: list[Resource | DataSource] = [*self.resources.values(), *self.data_sources.values()]
+                targets: list[Any] = [*self.resources.values(), *self.data_sources.values(),
+                                      *self.list_resources.values(), *self.actions.values()]
                 for obj in targets:
                     obj.provider_data = resp.data
         return pb.ConfigureProvider.Response(diagnostics=diagnostics_to_proto(diags))
@@ -330,10 +387,13 @@ class ProviderServer:
         private = _decode_private(request.private)
         new, new_private = await lifecycle.read(res, state, private, diags, self._call)
         new_state = self._encode(res.schema, new, diags)
+        current = request.current_identity if request.HasField("current_identity") else None
+        identity = await self._identity(res, new, current) if not diags.has_error() else current
         return pb.ReadResource.Response(
             new_state=new_state,
             diagnostics=diagnostics_to_proto(diags),
             private=_encode_private(new_private, request.private),
+            new_identity=identity,
         )
 
     @_rpc
@@ -358,11 +418,16 @@ class ProviderServer:
         planned_dv = self._encode(res.schema, planned, diags, allow_unknown=True)
         if diags.has_error():
             return pb.PlanResourceChange.Response(diagnostics=diagnostics_to_proto(diags))
+        prior_identity = request.prior_identity if request.HasField("prior_identity") else None
+        replacing = prior is not None and bool(replace)
+        planned_identity = prior_identity if prior_identity is not None and not replacing else \
+            await self._identity(res, planned)
         return pb.PlanResourceChange.Response(
             planned_state=planned_dv,
             requires_replace=[path_to_proto(p) for p in replace] if prior is not None else [],
             planned_private=_encode_private(private, request.prior_private),
             diagnostics=diagnostics_to_proto(diags),
+            planned_identity=planned_identity,
         )
 
     @_rpc
@@ -379,10 +444,12 @@ class ProviderServer:
         private = _decode_private(request.planned_private)
         new, new_private = await lifecycle.apply(res, prior, planned, config, private, diags, self._call)
         new_state = self._encode(res.schema, new, diags)
+        planned_identity = request.planned_identity if request.HasField("planned_identity") else None
         return pb.ApplyResourceChange.Response(
             new_state=new_state,
             private=_encode_private(new_private, request.planned_private),
             diagnostics=diagnostics_to_proto(diags),
+            new_identity=await self._identity(res, new, planned_identity),
         )
 
     @_rpc
@@ -391,13 +458,22 @@ class ProviderServer:
         res = self._lookup(self.resources, request.type_name, diags, "Resource")
         if res is None:
             return pb.ImportResourceState.Response(diagnostics=diagnostics_to_proto(diags))
-        imported, imported_private = await lifecycle.import_state(res, request.id, diags, self._call)
+        by_identity = self._decode_identity(res, request.identity if request.HasField("identity") else None, diags)
+        if diags.has_error():
+            return pb.ImportResourceState.Response(diagnostics=diagnostics_to_proto(diags))
+        if by_identity is not None and not request.id:
+            imported, imported_private = await lifecycle.import_identity(res, by_identity, diags, self._call)
+        else:
+            imported, imported_private = await lifecycle.import_state(res, request.id, diags, self._call)
         if diags.has_error():
             return pb.ImportResourceState.Response(diagnostics=diagnostics_to_proto(diags))
         state = self._encode(res.schema, imported, diags)
         private = _encode_private(imported_private, b"")
+        identity = (pb.ResourceIdentityData(identity_data=dynamic_value(by_identity, res.identity.cty_type))
+                    if by_identity is not None else await self._identity(res, imported))
         return pb.ImportResourceState.Response(
-            imported_resources=[pb.ImportResourceState.ImportedResource(type_name=res.type_name, state=state, private=private)],
+            imported_resources=[pb.ImportResourceState.ImportedResource(type_name=res.type_name, state=state, private=private,
+                                                                        identity=identity)],
             diagnostics=diagnostics_to_proto(diags),
         )
 
@@ -449,6 +525,102 @@ class ProviderServer:
             return pb.CallFunction.Response(error=err)
         except cty.CtyError as exc:
             return pb.CallFunction.Response(error=pb.FunctionError(text=f"Invalid function result: {exc}"))
+
+    # --- list resources (terraform query) ---------------------------------------------
+
+    @_rpc
+    async def ValidateListResourceConfig(self, request: Any, context: Any) -> Any:
+        diags = Diagnostics()
+        lr = self._lookup(self.list_resources, request.type_name, diags, "List Resource")
+        if lr is not None:
+            self._validate(lr.schema, request.config, lr.validate_config, diags)
+        return pb.ValidateListResourceConfig.Response(diagnostics=diagnostics_to_proto(diags))
+
+    async def ListResource(self, request: Any, context: Any) -> Any:
+        """Server streaming: one event per object found; a failure is an event with diagnostics."""
+        from tfprovider.framework.modern import ListRequest
+
+        diags = Diagnostics()
+        log.debug("Received request", extra={"tf_rpc": "ListResource", "tf_resource_type": request.type_name})
+        lr = self._lookup(self.list_resources, request.type_name, diags, "List Resource")
+        res = self.resources.get(request.type_name)
+        config = None if lr is None else self._decode(request.config, lr.schema.cty_type, diags, "Configuration")
+        if lr is None or res is None or res.identity is None or diags.has_error():
+            if lr is not None and (res is None or res.identity is None) and not diags.has_error():
+                diags.add_error("List Resource Without Identity", f"{request.type_name} has no managed resource identity.")
+            yield pb.ListResource.Event(diagnostic=diagnostics_to_proto(diags))
+            return
+        req = ListRequest(config=config, include_resource_object=request.include_resource_object, limit=request.limit)
+        sent = 0
+        try:
+            async for found in lr.list(req, diags):
+                event = pb.ListResource.Event(
+                    identity=pb.ResourceIdentityData(identity_data=dynamic_value(found.identity, res.identity.cty_type)),
+                    display_name=found.display_name)
+                if request.include_resource_object and found.state is not None:
+                    event.resource_object.CopyFrom(self._encode(res.schema, found.state, diags))
+                yield event
+                sent += 1
+                if request.limit and sent >= request.limit:
+                    break
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - reported as the stream's last event
+            lifecycle.report_exception(diags, "List", exc)
+        if diags:
+            yield pb.ListResource.Event(diagnostic=diagnostics_to_proto(diags))
+
+    # --- actions (Terraform 1.14+) ----------------------------------------------------
+
+    @_rpc
+    async def ValidateActionConfig(self, request: Any, context: Any) -> Any:
+        diags = Diagnostics()
+        act = self._lookup(self.actions, request.type_name, diags, "Action")
+        if act is not None:
+            self._validate(act.schema, request.config, act.validate_config, diags)
+        return pb.ValidateActionConfig.Response(diagnostics=diagnostics_to_proto(diags))
+
+    @_rpc
+    async def PlanAction(self, request: Any, context: Any) -> Any:
+        from tfprovider.framework.modern import ActionRequest
+
+        diags = Diagnostics()
+        act = self._lookup(self.actions, request.action_type, diags, "Action")
+        if act is not None:
+            config = self._decode(request.config, act.schema.cty_type, diags, "Configuration")
+            if not diags.has_error():
+                await self._call(act.plan(ActionRequest(config=config), diags), diags, "Plan Action")
+        return pb.PlanAction.Response(diagnostics=diagnostics_to_proto(diags))
+
+    async def InvokeAction(self, request: Any, context: Any) -> Any:
+        """Server streaming: a progress event per line the action reports, then completed."""
+        from tfprovider.framework.modern import ActionRequest
+
+        diags = Diagnostics()
+        log.debug("Received request", extra={"tf_rpc": "InvokeAction", "tf_resource_type": request.action_type})
+        act = self._lookup(self.actions, request.action_type, diags, "Action")
+        config = None if act is None else self._decode(request.config, act.schema.cty_type, diags, "Configuration")
+        if act is None or diags.has_error():
+            yield pb.InvokeAction.Event(completed=pb.InvokeAction.Event.Completed(diagnostics=diagnostics_to_proto(diags)))
+            return
+        lines: asyncio.Queue[str | None] = asyncio.Queue()
+
+        async def run() -> None:
+            try:
+                await self._call(act.invoke(ActionRequest(config=config, progress=lines.put_nowait), diags), diags,
+                                 "Invoke Action")
+            finally:
+                lines.put_nowait(None)
+
+        task = asyncio.ensure_future(run())
+        try:
+            while (line := await lines.get()) is not None:
+                yield pb.InvokeAction.Event(progress=pb.InvokeAction.Event.Progress(message=line))
+            await task
+        finally:
+            if not task.done():
+                task.cancel()
+        yield pb.InvokeAction.Event(completed=pb.InvokeAction.Event.Completed(diagnostics=diagnostics_to_proto(diags)))
 
     # --- stop ------------------------------------------------------------------------
 

@@ -162,6 +162,8 @@ class VesselProvider(Provider):
         self.resources = list(getattr(res_pkg, "RESOURCES", []))
         self.data_sources = list(getattr(res_pkg, "DATA_SOURCES", []))
         self.functions = list(getattr(res_pkg, "FUNCTIONS", []))
+        self.list_resources = list(getattr(res_pkg, "LIST_RESOURCES", []))
+        self.actions = list(getattr(res_pkg, "ACTIONS", []))
         self.sessions: list[Any] = []  #: one per ConfigureProvider (one per process in practice)
 
     async def configure(self, config: Mapping[str, Any], resp: ConfigureResponse) -> None:

@@ -226,6 +226,30 @@ class BladeBinding(TargetSetting[BladeConfig]):
     async def _fresh(self) -> BladeConfig:
         return await self.read()
 
+    async def power_action(self, action: str) -> BladeConfig:
+        """One power action (``On``, ``ForceOff``, ``GracefulShutdown``, ``ForcePowerCycle``),
+        guarded: waits for the state it leads to, verifies it and the iBMC, one audit record."""
+        if action == "ForcePowerCycle":
+            return await self.power_cycle("(requested)")
+        before = await self._fresh()
+        state: Literal["On", "Off"] = "On" if action == "On" else "Off"
+        want = before.model_copy(update={"power_state": state})
+        async with self._guarded(f"blade.power {action}", want=want, before=before) as ch:
+            if before.power_state == state:
+                if ch is not None:
+                    ch.outcome, ch.after = "no-op", before
+                return before
+            self._note(f"power {action}")
+            await self._ch.blade.power(self.slot, action)  # type: ignore[arg-type]
+            self._stateless.writes += 1
+            await self._await_power(state)
+            after = await self._fresh()
+            if ch is None:
+                await self.verify_value(want, after)
+            else:
+                ch.after = after
+        return after
+
     async def power_cycle(self, why: str) -> BladeConfig:
         """Power-cycle the blade (power it on when it is off), guarded: the change waits until the
         blade is on, then verifies it and its iBMC answering; one audit record."""

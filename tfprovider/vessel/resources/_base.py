@@ -9,8 +9,9 @@ the attribute; a :class:`~vessel_core.errors.ChangeError` also says what is live
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Callable, ClassVar
+from typing import TYPE_CHECKING, Any, Callable, ClassVar, Mapping
 
+from tfprovider import cty
 from tfprovider.cty import AttributePath
 from tfprovider.framework import Resource
 from vessel_core.errors import ChangeError, VesselError, redact
@@ -19,6 +20,50 @@ if TYPE_CHECKING:
     from tfprovider.framework import Diagnostics, Schema
     from vessel_core.chassis.managed import Setting
     from vessel_core.session import Session
+
+
+def chassis_identity(**keys: Any) -> Any:
+    """The identity of a chassis object: the chassis serial (optional on import: the provider
+    knows which chassis it talks to) and the object's key attributes, in import-ID order."""
+    from tfprovider.framework.modern import Identity, IdentityAttribute
+
+    attrs = {"chassis_serial": IdentityAttribute(cty.String, "Serial number of the chassis (optional on import).",
+                                                 required_for_import=False)}
+    attrs.update({name: IdentityAttribute(ty, f"The object's `{name}`.") for name, ty in keys.items()})
+    return Identity(attrs)
+
+
+class ChassisIdentity:
+    """Identity for a chassis object: ``chassis_serial`` + the key attributes of its state;
+    import by identity checks the serial against the chassis and imports the key as
+    ``terraform import`` would (the key attributes joined by "/")."""
+
+    identity: ClassVar[Any] = None
+    provider_data: Any
+    type_name: ClassVar[str]
+
+    def identity_keys(self, state: Mapping[str, Any]) -> dict[str, Any]:
+        return dict(state)
+
+    async def identity_of(self, state: Mapping[str, Any]) -> dict[str, Any] | None:
+        if self.identity is None or state is None or self.provider_data is None:
+            return None
+        serial = await session_of(self.provider_data).chassis_serial()
+        return self.identity.complete({**self.identity_keys(state), "chassis_serial": serial})
+
+    async def import_identity(self, identity: Any, resp: Any) -> None:
+        from tfprovider.framework import Request
+
+        serial = identity.get("chassis_serial")
+        if serial is not None:
+            mine = await session_of(self.provider_data).chassis_serial()
+            if serial != mine:
+                resp.diagnostics.add_attribute_error(
+                    AttributePath().attr("chassis_serial"), "Identity Names Another Chassis",
+                    f"the identity names chassis {serial!r}; the provider is connected to chassis {mine!r}.")
+                return
+        keys = [n for n in self.identity.attributes if n != "chassis_serial"]
+        await self.import_state(Request(id="/".join(str(identity[k]) for k in keys)), resp)  # type: ignore[attr-defined]
 
 
 def session_of(data: Any) -> "Session":
@@ -163,7 +208,7 @@ def report_change_failure(res: Any, req: Any, resp: Any, what: str, exc: BaseExc
         resp.state = state
 
 
-class SettingResource(Resource):
+class SettingResource(ChassisIdentity, Resource):
     """A singleton chassis setting (NTP, LDAP, chassis settings, power policy) as a resource.
 
     A subclass declares ``type_name``, ``schema`` (attributes named like the model's fields,
@@ -183,6 +228,10 @@ class SettingResource(Resource):
     model: ClassVar[type[Any]]
     id_value: ClassVar[str] = "hmm"
     import_id = "id"
+    identity = chassis_identity(id=cty.String)
+
+    def identity_keys(self, state: Mapping[str, Any]) -> dict[str, Any]:
+        return {"id": self.id_value}
 
     def bind(self, session: "Session") -> "Setting[Any]":  # pragma: no cover - interface
         raise NotImplementedError
@@ -239,7 +288,7 @@ class SettingResource(Resource):
         resp.state = {**self.schema.null_value(), "id": self.id_value}
 
 
-class CollectionResource(Resource):
+class CollectionResource(ChassisIdentity, Resource):
     """One keyed object of a chassis collection (users, profiles, pools) as a resource.
 
     A subclass declares ``type_name``, ``schema`` (attributes named like the model's fields, the
@@ -254,6 +303,12 @@ class CollectionResource(Resource):
     model: ClassVar[type[Any]]
     key: ClassVar[str]
     import_id = "id"
+
+    def __init_subclass__(cls, **kw: Any) -> None:
+        super().__init_subclass__(**kw)
+        key, schema = getattr(cls, "key", None), getattr(cls, "schema", None)
+        if key and schema is not None and key in schema.attributes:
+            cls.identity = chassis_identity(**{key: schema.attributes[key].type})
 
     def bind(self, session: "Session") -> Any:  # pragma: no cover - interface
         raise NotImplementedError

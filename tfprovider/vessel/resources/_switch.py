@@ -22,7 +22,7 @@ from tfprovider.framework import (
     requires_replace,
     use_state_for_unknown,
 )
-from tfprovider.vessel.resources._base import claimed_twice, diagnose, partial_state, session_of
+from tfprovider.vessel.resources._base import ChassisIdentity, claimed_twice, diagnose, partial_state, session_of
 from vessel_core.chassis.switching import DEFAULT_PORT, LINK_TYPES, PORT_RE, PortState
 from vessel_core.errors import VesselError
 
@@ -125,7 +125,7 @@ def report_failure(resp: Any, summary: str, exc: Exception, base: dict, values: 
         resp.state = state
 
 
-class SwitchResource(Resource):
+class SwitchResource(ChassisIdentity, Resource):
     """Base of the switch resources: the session's SwitchOps handle of the object's switch, and
     the plan-time refusal of two resources claiming one switch object."""
 

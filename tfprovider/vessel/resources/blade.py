@@ -28,7 +28,7 @@ from tfprovider.framework import (
     timeouts_block,
     use_state_for_unknown,
 )
-from tfprovider.vessel.resources._base import claimed_twice, diagnose, leaves, partial_state, session_of
+from tfprovider.vessel.resources._base import ChassisIdentity, chassis_identity, claimed_twice, diagnose, leaves, partial_state, session_of
 from tfprovider.vessel.resources._stateless import DISRUPTION, disruption, macs_for, pool_demand, pool_size, profile_view
 
 _FROM_NODE = ("model", "serial_number", "bios_version", "ibmc_version", "health")
@@ -43,9 +43,10 @@ def _slot_of(text: str) -> int | None:
     return int(t) if t.isdigit() and 1 <= int(t) <= 16 else None
 
 
-class Blade(Resource):
+class Blade(ChassisIdentity, Resource):
     type_name = "vessel_blade"
     import_id = "id"
+    identity = chassis_identity(slot=cty.Number)
     default_timeouts = {"create": 30 * 60.0, "update": 30 * 60.0, "delete": 30 * 60.0}
     schema = Schema(
         {

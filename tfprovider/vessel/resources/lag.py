@@ -15,6 +15,7 @@ from tfprovider.framework import (
     one_of,
     requires_replace,
 )
+from tfprovider.vessel.resources._base import chassis_identity
 from tfprovider.vessel.resources._switch import (
     L2Resource,
     diagnose,
@@ -58,6 +59,7 @@ class Lag(L2Resource):
         description="An Eth-Trunk with its members and VLAN settings (snapshot, watchdog and audit on every change).",
     )
     import_id = composite_id("switch", "lag_id")
+    identity = chassis_identity(switch=cty.String, lag_id=cty.Number)
 
 
 

@@ -6,6 +6,7 @@ from typing import Any
 from tfprovider import cty
 from tfprovider.cty import AttributePath
 from tfprovider.framework import Attribute, Request, Response, Schema, regex, requires_replace
+from tfprovider.vessel.resources._base import chassis_identity
 from tfprovider.vessel.resources._switch import (
     L2Resource,
     diagnose,
@@ -40,6 +41,8 @@ class SwitchPort(L2Resource):
     )
 
 
+
+    identity = chassis_identity(switch=cty.String, port=cty.String)
 
     def claims(self, plan: dict) -> list[tuple[str, Any, str]]:
         return [("port", plan["port"], "port")] if cty.is_known(plan.get("port")) else []

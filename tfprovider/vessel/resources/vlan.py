@@ -5,6 +5,7 @@ from typing import Any
 
 from tfprovider import cty
 from tfprovider.framework import Attribute, Request, Response, Schema, composite_id, length, regex, requires_replace
+from tfprovider.vessel.resources._base import chassis_identity
 from tfprovider.vessel.resources._switch import (
     VLAN_ID,
     SwitchResource,
@@ -36,6 +37,7 @@ class Vlan(SwitchResource):
         description="A VLAN on a CX310 switch module (snapshot, watchdog and audit on every change).",
     )
     import_id = composite_id("switch", "vlan_id")
+    identity = chassis_identity(switch=cty.String, vlan_id=cty.Number)
 
     def claims(self, plan: dict) -> list[tuple[str, Any, str]]:
         return [("vlan", int(plan["vlan_id"]), "vlan_id")] if cty.is_known(plan.get("vlan_id")) else []
