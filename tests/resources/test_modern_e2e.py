@@ -58,6 +58,12 @@ action "vessel_virtual_media_eject" "cd" {
     slot = 3
   }
 }
+
+action "vessel_hmm_failover" "switch" {
+  config {
+    to = "HMM1"
+  }
+}
 """
 
 QUERY = """
@@ -152,6 +158,11 @@ resource "vessel_vlan" "other" {
     ops = [(r["op"], r["outcome"]) for r in ws.audit()[before:]]
     assert ("blade.power-cycle", "success") in ops and ("blade.boot.set", "success") in ops, ops
     assert any(op.startswith("blade.media") for op, _ in ops), ops
+    assert emulator.call(lambda: emulator.emu.state.active_mm().name) == "HMM2"
+    out = ws.apply("-invoke=action.vessel_hmm_failover.switch")
+    assert "switching over" in out.stdout and "HMM Will Switch Over" in out.stdout, out.stdout
+    assert emulator.call(lambda: emulator.emu.state.active_mm().name) == "HMM1"
+    assert ws.audit()[-1]["op"] == "hmm.failover" and ws.audit()[-1]["outcome"] == "success"
     ws.assert_no_changes()                                    # actions change no state
 
     # terraform query lists the chassis; -generate-config-out adopts it

@@ -114,6 +114,7 @@ class Chassis:
             easylink,
             fan,
             kvm,
+            management,
             network,
             network_info,
             power,
@@ -133,6 +134,7 @@ class Chassis:
         self.system = system.System(self)
         self.upgrade = upgrade.Upgrade(self)
         self.blade = blade.Blades(self)
+        self.management = management.Management(self)
         self.switch = switch.Switches(self)
         self.kvm = kvm.Kvm(self)
 

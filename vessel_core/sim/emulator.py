@@ -27,6 +27,7 @@ import logging
 import os
 import secrets
 import ssl
+import time
 from pathlib import Path
 from typing import Any, Literal
 
@@ -168,8 +169,14 @@ class Emulator:
         return int(sock.getsockname()[1])
 
     def _hmm_app(self) -> web.Application:
+        @web.middleware
+        async def switching_over(request: web.Request, handler: Any) -> web.StreamResponse:
+            if time.time() < self.state.hmm_down_until and not request.path.startswith("/__sim"):
+                return web.Response(status=503, text="HMM switchover in progress")  # [INF]
+            return await handler(request)
+
         app = web.Application(middlewares=[
-            error_middleware, fault_middleware(self),
+            switching_over, error_middleware, fault_middleware(self),
             auth_middleware(self.hmm_redfish_sessions,
                             lambda u, p: self.check_hmm_password(u, p, "REDFISH"),
                             lambda: self.faults.session_idle_timeout_s)],

@@ -10,6 +10,7 @@
 """
 from __future__ import annotations
 
+import time
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
@@ -74,6 +75,7 @@ class HmmService:
             web.get("/redfish/v1/Chassis/{cid}/Thermal", self.chassis_thermal),
             web.get("/redfish/v1/Managers", self.managers),
             web.get("/redfish/v1/Managers/{mid}", self.manager_one),
+            web.post("/redfish/v1/Managers/{mid}/Actions/Manager.ForceFailover", self.force_failover),
             web.get("/redfish/v1/Managers/{mid}/EthernetInterfaces", self.manager_eths),
             web.get("/redfish/v1/Managers/{mid}/EthernetInterfaces/{eid}", self.manager_eth),
             web.get("/redfish/v1/Managers/{mid}/SerialInterfaces", self.manager_serials),
@@ -239,7 +241,27 @@ class HmmService:
             "NetworkProtocol": ref(f"{base}/NetworkProtocol"),
             "LogServices": ref(f"{base}/LogServices"),
             "Links": {"ManagerForChassis": [ref("/redfish/v1/Chassis/1")]},
+            **({"Actions": {"#Manager.ForceFailover": {"target": f"{base}/Actions/Manager.ForceFailover"}}}
+               if mm.active else {}),
             "Oem": {"Huawei": {"ActiveStatus": "Active" if mm.active else "Standby"}}})
+
+    async def force_failover(self, request: web.Request) -> web.StreamResponse:
+        """[INF] (the MM920's public code has it; MM910 v7.63 was not captured) the active module
+        hands over to the standby one: every web and Redfish session is gone and the HMM answers
+        503 for ``timing.failover_s``; answered before the switchover starts."""
+        mid, mm = self.mm_of(request)
+        if not mm.active:
+            raise RedfishError(400, "Base.1.0.ActionNotSupported", f"{mid} is the standby module; fail over from the "
+                               "active one.")
+        other = self.st.standby_mm()
+        if not other.present or other.health == "Critical":
+            raise RedfishError(400, "Base.1.0.ActionNotSupported", f"{other.name} cannot take over (absent or failed).")
+        mm.active, other.active = False, True
+        self.st.hmm_down_until = time.time() + self.emu.timing.failover_s
+        self.sessions.sessions.clear()
+        self.emu.web_sessions.sessions.clear()
+        self.emu.changed()
+        return web.Response(status=204)
 
     async def manager_eths(self, request: web.Request) -> web.StreamResponse:
         mid, _ = self.mm_of(request)

@@ -504,6 +504,8 @@ class ChassisState(_Model):
     uuid_pools: list[UuidPool] = Field(default_factory=list)
     #: [INF] slot -> profile whose application left that blade's iBMC hung (fault injection)
     ibmc_hung: dict[str, str] = Field(default_factory=dict)
+    #: epoch seconds until which the HMM is switching over (every HMM service answers 503)
+    hmm_down_until: float = 0.0
     easylink_switch_profiles: list[EasyLinkSwitchProfile] = Field(default_factory=list)
     easylink_nic_profiles: list[EasyLinkNicProfile] = Field(default_factory=list)
     power_capping: PowerCapping = Field(default_factory=PowerCapping)

@@ -109,4 +109,38 @@ class VirtualMediaEject(_BladeAction):
             diagnose(diags, f"{self.type_name} failed", exc, schema=self.schema)
 
 
-ACTIONS = [BladePower, BladeBootOnce, VirtualMediaEject]
+
+class HmmFailover(Action):
+    type_name = "vessel_hmm_failover"
+    schema = Schema({
+        # required: a config block without arguments reaches Terraform 1.15 as no body at all, and a
+        # plan warning on it crashes the CLI
+        "to": Attribute(cty.String, required=True, validators=[one_of("HMM1", "HMM2")],
+                        description='The module that must end up active ("HMM1" or "HMM2"); when it already is, '
+                                    "nothing happens."),
+    }, description="Switch the chassis' management over to the standby HMM (the HMM is unreachable while it "
+                   "switches; web and Redfish sessions of every tool drop).")
+
+    async def plan(self, req: ActionRequest, diags: Diagnostics) -> None:
+        if self.provider_data is not None:
+            have = await session_of(self.provider_data).chassis.management.active.get()
+            to = req.config.get("to")
+            if to != have.active:
+                diags.add_warning("HMM Will Switch Over",
+                                  f"{have.active} hands over to {'HMM2' if have.active == 'HMM1' else 'HMM1'}: the HMM "
+                                  "is unreachable while it switches, and every web and Redfish session drops.")
+
+    async def invoke(self, req: ActionRequest, diags: Diagnostics) -> None:
+        mgmt = session_of(self.provider_data).chassis.management
+        try:
+            have = await mgmt.active.get()
+            if req.config.get("to") == have.active:
+                req.progress(f"{have.active} is active already: nothing to do")
+                return
+            after = await mgmt.failover(on_progress=req.progress)
+            req.progress(f"{after.active} is active")
+        except Exception as exc:  # noqa: BLE001
+            diagnose(diags, f"{self.type_name} failed", exc, schema=self.schema)
+
+
+ACTIONS = [BladePower, BladeBootOnce, VirtualMediaEject, HmmFailover]
