@@ -136,12 +136,16 @@ def test_stateless_example_with_terraform(tf_bin: str, tmp_path: Path, chassis: 
           to = vessel_blade.b
           id = "Slot10"
         }
+        import {
+          to = vessel_switch_profile.s
+          id = "k8s_uplinks"
+        }
     """)
     adopt.tf("plan", "-input=false", "-generate-config-out=generated.tf")
     generated = (adopt.dir / "generated.tf").read_text()
     assert 'resource "vessel_blade" "b"' in generated and "k8s-worker-template" in generated
     plan = adopt.tf("plan", "-input=false")
-    assert re.search(r"Plan: 5 to import, 0 to add, 0 to change, 0 to destroy", plan.stdout), plan.stdout
+    assert re.search(r"Plan: 6 to import, 0 to add, 0 to change, 0 to destroy", plan.stdout), plan.stdout
 
     # a blade pulled from its slot leaves state with a clear message
     emu.call(lambda: setattr(emu.emu.state.blades[16], "present", False))

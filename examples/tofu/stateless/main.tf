@@ -35,6 +35,14 @@ resource "vessel_vnic_profile" "data" {
   bandwidth_pct = 80
 }
 
+# the workers' VLANs on the uplinks of the 2X/3X switch pair
+resource "vessel_switch_profile" "uplinks" {
+  name         = "k8s_uplinks"
+  switches     = ["Swi2", "Swi3"]
+  uplink_ports = ["10GE2/17/1", "10GE3/17/1"]
+  vlans        = [10, 100, 200]
+}
+
 resource "vessel_compute_profile" "k8s_worker" {
   name            = "k8s-worker-template"
   bios_boot_order = ["pxe", "disk"]
