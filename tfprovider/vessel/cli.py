@@ -2,6 +2,7 @@
 
     vessel snapshot [--dir DIR]              whole-chassis snapshot; the last line is its folder
     vessel snapshot list | show ID | verify ID
+    vessel export [--out DIR]                HCL + import blocks for every object on the chassis
 
 The chassis is named exactly as the provider is: every ``VESSEL_*`` variable of the provider
 block (``VESSEL_ENDPOINT``, ``VESSEL_PASSWORD``, ``VESSEL_CA_CERT``, ...), merged and validated
@@ -15,6 +16,7 @@ import argparse
 import asyncio
 import os
 import sys
+from pathlib import Path
 from typing import Any, Mapping
 
 import yaml
@@ -82,6 +84,16 @@ async def cmd_snapshot(args: argparse.Namespace, environ: Mapping[str, str]) -> 
     return 0
 
 
+async def cmd_export(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
+    from tfprovider.vessel.export import export
+
+    async with await open_session(environ) as session:
+        result = await export(session, Path(args.out))
+    for line in result.lines():
+        print(line)
+    return 0 if result.ok else 1
+
+
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="vessel", description="Snapshot, restore and export a Huawei E9000 chassis "
                                 "(settings: the provider's VESSEL_* environment variables)")
@@ -90,10 +102,12 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("action", nargs="?", choices=("list", "show", "verify"))
     s.add_argument("id", nargs="?")
     s.add_argument("--dir", help="snapshot folder (default: VESSEL_SNAPSHOT_DIR, else .vessel/snapshots)")
+    e = sub.add_parser("export", help="write HCL and import blocks for every object on the chassis")
+    e.add_argument("--out", default="vessel-export", help="output folder (default: vessel-export)")
     return p
 
 
-COMMANDS = {"snapshot": cmd_snapshot}
+COMMANDS = {"snapshot": cmd_snapshot, "export": cmd_export}
 
 
 def main(argv: list[str] | None = None, environ: Mapping[str, str] | None = None) -> int:
