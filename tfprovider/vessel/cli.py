@@ -2,6 +2,7 @@
 
     vessel snapshot [--dir DIR]              whole-chassis snapshot; the last line is its folder
     vessel snapshot list | show ID | verify ID
+    vessel restore SNAPSHOT [--scope S]... [--dry-run] [--yes] [--passwords FILE]
     vessel export [--out DIR]                HCL + import blocks for every object on the chassis
 
 The chassis is named exactly as the provider is: every ``VESSEL_*`` variable of the provider
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import sys
 from pathlib import Path
@@ -46,9 +48,9 @@ async def open_session(environ: Mapping[str, str], **overrides: Any) -> Any:
 
 
 def _store(args: argparse.Namespace, environ: Mapping[str, str]) -> Any:
-    from vessel_core.safety.snapshot import SnapshotStore
+    from vessel_core.backup.snapshot import store_at
 
-    return SnapshotStore(args.dir or environ.get("VESSEL_SNAPSHOT_DIR") or DEFAULT_SNAPSHOT_DIR)
+    return store_at(args.dir or environ.get("VESSEL_SNAPSHOT_DIR") or DEFAULT_SNAPSHOT_DIR)
 
 
 async def cmd_snapshot(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
@@ -84,6 +86,44 @@ async def cmd_snapshot(args: argparse.Namespace, environ: Mapping[str, str]) -> 
     return 0
 
 
+async def cmd_restore(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
+    from vessel_core.backup.restore import restore, show_plan
+
+    store = _store(args, environ)
+    snap = store.verify(args.snapshot)
+    passwords = _passwords(args.passwords, environ)
+    async with await open_session(environ, snapshot_dir=str(store.root)) as session:
+        plan = await show_plan(session, snap, args.scope or [])
+        for line in plan.lines():
+            print(line)
+        if args.dry_run or not plan.differs:
+            return 1 if args.dry_run and plan.differs and args.exit_code else 0
+        if not args.yes:
+            if not sys.stdin.isatty():
+                raise UsageError("restore changes the chassis: pass --yes (or --dry-run to see the differences)")
+            if input("restore these differences? [y/N] ").strip().lower() not in ("y", "yes"):
+                print("not restored")
+                return 1
+        report = await restore(session, store, snap, plan, passwords=passwords)
+    for line in report.lines():
+        print(line)
+    return 0 if report.ok else 1
+
+
+def _passwords(path: str | None, environ: Mapping[str, str]) -> dict[str, str]:
+    """Passwords of accounts a restore must create (a snapshot never holds one): a JSON file
+    ``{"user": "password"}`` and/or ``VESSEL_RESTORE_PASSWORD_<USER>`` variables."""
+    out: dict[str, str] = {}
+    if path:
+        data = json.loads(Path(path).read_text())
+        if not isinstance(data, dict):
+            raise UsageError(f"{path}: expected a JSON object of user name -> password")
+        out.update({str(k): str(v) for k, v in data.items()})
+    prefix = "VESSEL_RESTORE_PASSWORD_"
+    out.update({k[len(prefix):]: v for k, v in environ.items() if k.startswith(prefix)})
+    return out
+
+
 async def cmd_export(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
     from tfprovider.vessel.export import export
 
@@ -102,12 +142,21 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("action", nargs="?", choices=("list", "show", "verify"))
     s.add_argument("id", nargs="?")
     s.add_argument("--dir", help="snapshot folder (default: VESSEL_SNAPSHOT_DIR, else .vessel/snapshots)")
+    r = sub.add_parser("restore", help="restore a snapshot's differences through the guard")
+    r.add_argument("snapshot", help="snapshot ID (a folder name of --dir)")
+    r.add_argument("--dir", help="snapshot folder (default: VESSEL_SNAPSHOT_DIR, else .vessel/snapshots)")
+    r.add_argument("--scope", action="append", help="hmm, hmm.<menu>, switch, switch:2X, blade, blade:3 "
+                   "(repeatable; default: every scope)")
+    r.add_argument("--dry-run", action="store_true", help="list the differences, change nothing")
+    r.add_argument("--exit-code", action="store_true", help="with --dry-run: exit 1 when there are differences")
+    r.add_argument("--yes", action="store_true", help="do not ask before restoring")
+    r.add_argument("--passwords", help="JSON file {user: password} for accounts the restore must create")
     e = sub.add_parser("export", help="write HCL and import blocks for every object on the chassis")
     e.add_argument("--out", default="vessel-export", help="output folder (default: vessel-export)")
     return p
 
 
-COMMANDS = {"snapshot": cmd_snapshot, "export": cmd_export}
+COMMANDS = {"snapshot": cmd_snapshot, "restore": cmd_restore, "export": cmd_export}
 
 
 def main(argv: list[str] | None = None, environ: Mapping[str, str] | None = None) -> int:

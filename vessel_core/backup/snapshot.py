@@ -216,3 +216,10 @@ async def take(session: "Session", store: "SnapshotStore", *, selectors: list[st
     snap = await asyncio.to_thread(store.create, scope="chassis", target=serial, files=dict(cap.files),
                                    actor=default_actor(session.settings.provider_alias), meta=meta)
     return snap, cap
+
+
+def store_at(root: str) -> "SnapshotStore":
+    """The snapshot store in folder ``root`` (what front ends open; they know no safety module)."""
+    from vessel_core.safety.snapshot import SnapshotStore
+
+    return SnapshotStore(root)
