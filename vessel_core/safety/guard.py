@@ -167,6 +167,11 @@ class Guard:
         except OSError:
             pass
 
+    def adopt(self, scope: Scope, snapshot: "Snapshot") -> None:
+        """Record that ``snapshot`` (a whole-chassis one, taken just now) holds this session's
+        snapshot of ``scope``: its first change writes no second copy and names that id."""
+        self._taken.setdefault((scope.kind, scope.target), snapshot)
+
     def snapshot_for(self, scope: Scope) -> "Snapshot | None":
         return self._taken.get((scope.kind, scope.target))
 

@@ -72,16 +72,17 @@ class SnapshotStore:
                kinds: dict[str, str] | None = None, meta: dict[str, Any] | None = None,
                now: _dt.datetime | None = None) -> Snapshot:
         """Write ``files`` and their manifest atomically enough that a reader never sees a
-        manifest pointing at a missing file: files first (fsync'd), manifest last."""
+        manifest pointing at a missing file: files first (fsync'd), manifest last. Folders are
+        made 0700 and files 0600 (a snapshot describes the chassis' accounts and networks)."""
         if not files:
             raise ValidationError("a snapshot needs at least one file", target=target, operation="snapshot.create")
         now = now or _dt.datetime.now(_dt.timezone.utc)
-        self.root.mkdir(parents=True, exist_ok=True)
+        _mkdirs(self.root)
         base = _stamp(now)
         directory, n = self.root / base, 1
         while True:
             try:
-                directory.mkdir()
+                directory.mkdir(mode=0o700)
                 break
             except FileExistsError:
                 n += 1
@@ -90,7 +91,7 @@ class SnapshotStore:
         for rel, content in sorted(files.items()):
             data = content.encode() if isinstance(content, str) else bytes(content)
             dest = directory / _safe_relpath(rel)
-            dest.parent.mkdir(parents=True, exist_ok=True)
+            _mkdirs(dest.parent)
             _write_synced(dest, data)
             items.append(SnapshotItem(path=rel, sha256=hashlib.sha256(data).hexdigest(), bytes=len(data),
                                       kind=(kinds or {}).get(rel, "file")))
@@ -141,9 +142,22 @@ class SnapshotStore:
         return sorted(p.name for p in self.root.iterdir() if (p / MANIFEST).is_file())
 
 
+def _mkdirs(directory: Path) -> None:
+    """``directory`` and its missing parents, each made 0700 (umask aside)."""
+    if directory.is_dir():
+        return
+    _mkdirs(directory.parent)
+    try:
+        directory.mkdir(mode=0o700)
+    except FileExistsError:
+        pass
+    os.chmod(directory, 0o700)
+
+
 def _write_synced(path: Path, data: bytes) -> None:
     tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "wb") as fh:
+    with open(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as fh:
+        os.fchmod(fh.fileno(), 0o600)
         fh.write(data)
         fh.flush()
         os.fsync(fh.fileno())

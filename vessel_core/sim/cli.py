@@ -31,6 +31,8 @@ def _parser() -> argparse.ArgumentParser:
                    help="HMM HTTPS=base, SSH=base+1, switch S direct SSH=base+2+S, iBMC of blade N=base+10+N (default: random)")
     p.add_argument("--password", default=None, help="root password of a new chassis")
     p.add_argument("--faults", default=None, help="JSON object of fault knobs")
+    p.add_argument("--factory-reset", action="store_true",
+                   help="wipe every menu of the state folder's chassis to its default before serving")
     p.add_argument("--fast", action="store_true", help="sub-second power and flash timings")
     p.add_argument("--log-level", default="WARNING")
     return p
@@ -44,6 +46,8 @@ async def _run(args: argparse.Namespace) -> int:
     faults = Faults.model_validate(json.loads(args.faults)) if args.faults else Faults()
     emu = Emulator(args.state, EmulatorOptions(**opts), faults=faults,
                    timing=Timing.fast() if args.fast else Timing())
+    if args.factory_reset:
+        emu.factory_reset()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):

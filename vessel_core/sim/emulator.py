@@ -12,7 +12,7 @@ Services:
 
 * HMM (one HTTPS port, like the real 443): the web API (``/login.html``,
   ``/<name>handler.php``), the MM910 Redfish service (``/redfish/v1``) and the admin endpoint
-  (``/__sim/state``, ``/__sim/faults``; ``Authorization: Bearer <admin token>``).
+  (``/__sim/state``, ``/__sim/faults``, ``/__sim/factory-reset``; ``Authorization: Bearer <admin token>``).
 * ``modern`` profile only: one HTTPS port per present blade with that blade's iBMC Redfish
   service (``info["ibmc"]["<slot>"]["url"]``).
 * SSH (``vessel_core.sim.ssh.start_ssh``) and KVM (``vessel_core.sim.kvm.start_kvm``,
@@ -52,6 +52,7 @@ from vessel_core.sim.state import (
     ChassisState,
     VrpFlavour,
     build_state,
+    factory_reset,
 )
 from vessel_core.sim.timing import Timing
 from vessel_core.sim.websession import WebSessions
@@ -142,6 +143,15 @@ class Emulator:
 
     def save(self) -> Path:
         return self.state.save(self.state_dir)
+
+    def factory_reset(self) -> None:
+        """Every menu back to its default (:func:`vessel_core.sim.state.factory_reset`): the
+        chassis a new emulator with the same options starts with, hardware and logs kept.
+        [INF] Open web, Redfish and SSH sessions survive (the real HMM restarts)."""
+        self.state.settle()
+        factory_reset(self.state, build_state(self.options.seed, self.options.profile, self.options.vrp,
+                                              self.options.password))
+        self.changed()
 
     def check_hmm_password(self, user: str, password: str, interface: str = "WEB") -> bool:
         a = self.state.account(user)
@@ -306,7 +316,8 @@ def _optional(name: str) -> Any:
 
 
 def admin_routes(emu: Emulator) -> list[web.RouteDef]:
-    """``/__sim/state`` (GET), ``/__sim/faults`` (GET, POST partial JSON), ``/__sim/timing``."""
+    """``/__sim/state`` (GET), ``/__sim/faults`` (GET, POST partial JSON), ``/__sim/timing``,
+    ``/__sim/factory-reset`` (POST: every menu to its default)."""
 
     def authorised(request: web.Request) -> bool:
         return secrets.compare_digest(request.headers.get("Authorization", ""),
@@ -349,10 +360,17 @@ def admin_routes(emu: Emulator) -> list[web.RouteDef]:
             return web.Response(text=current.model_dump_json(), content_type="application/json")
         return get, post
 
+    async def post_factory_reset(request: web.Request) -> web.StreamResponse:
+        if not authorised(request):
+            return deny()
+        emu.factory_reset()
+        return web.json_response({"reset": True})
+
     fg, fp = patcher("faults", Faults)
     tg, tp = patcher("timing", Timing)
     return [web.get("/__sim/state", get_state), web.get("/__sim/faults", fg),
-            web.post("/__sim/faults", fp), web.get("/__sim/timing", tg), web.post("/__sim/timing", tp)]
+            web.post("/__sim/faults", fp), web.get("/__sim/timing", tg), web.post("/__sim/timing", tp),
+            web.post("/__sim/factory-reset", post_factory_reset)]
 
 
 def parse_vrp(spec: str) -> VrpFlavour | dict[int, VrpFlavour]:

@@ -15,6 +15,7 @@ sheet does not know are marked ``[INF]`` where they are defined.
 """
 from __future__ import annotations
 
+import copy
 import json
 import os
 import random
@@ -857,3 +858,35 @@ def request_power(state: ChassisState, slot: int, action: str, timing: "Timing",
 
 
 from vessel_core.sim.timing import Timing  # noqa: E402  (annotation only; no cycle at import)
+
+#: [INF] what a factory reset keeps: the hardware, its inventory, logs and what is under way
+#: (every other top-level field is a menu's setting and goes back to its default)
+HARDWARE_FIELDS = frozenset({"format", "seed", "profile", "blades", "switches", "mms", "psus", "fans", "alarms",
+                             "ibmc_hung", "hmm_down_until", "upgrade", "tasks", "next_task_id"})
+#: [INF] the blade fields the HMM's menus own (the stateless binding); the iBMC's own settings stay
+BLADE_MENU_FIELDS = ("profile",)
+#: the parts of a switch's VRP state that are configuration (its login, links and tables stay)
+SWITCH_CONFIG_FIELDS = ("running", "saved", "candidate")
+#: [INF] chassis fields that are hardware identity, not settings
+CHASSIS_IDENTITY = ("serial_number", "part_number")
+
+
+def factory_reset(state: ChassisState, fresh: ChassisState) -> None:
+    """Wipe every menu of ``state`` to its default (taken from ``fresh``, a chassis just built
+    with the same seed and options): HMM settings, accounts, pools, profiles, easyLink, the
+    blades' bindings and the switches' running and saved configurations. Hardware, inventory,
+    power states, firmware versions and logs stay."""
+    for name in type(state).model_fields:
+        if name not in HARDWARE_FIELDS:
+            setattr(state, name, getattr(fresh, name).model_copy(deep=True)
+                    if isinstance(getattr(fresh, name), BaseModel) else copy.deepcopy(getattr(fresh, name)))
+    state.chassis = fresh.chassis.model_copy(
+        deep=True, update={k: getattr(state.chassis, k) for k in CHASSIS_IDENTITY})
+    for slot, blade in state.blades.items():
+        for name in BLADE_MENU_FIELDS:
+            setattr(blade, name, getattr(fresh.blades[slot], name))
+    for slot, sw in state.switches.items():
+        new = fresh.switches[slot].vrp
+        if sw.vrp is not None and new is not None:  # in place: open CLI sessions see the reset too
+            for name in SWITCH_CONFIG_FIELDS:
+                setattr(sw.vrp, name, copy.deepcopy(getattr(new, name)))
