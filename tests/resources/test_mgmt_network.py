@@ -115,7 +115,7 @@ async def test_moving_the_endpoint_is_refused_at_plan_without_confirmation(net: 
     assert not wrong.ok and wrong.paths() == ["confirm_new_endpoint"]
     applied = await h.apply(T, {**base, "ip": "127.0.0.41"}, state)
     assert not applied.ok
-    # the same for a create (taking the setting over) and for the SDK without the provider
+    # the same for a create (taking the setting over)
     assert not (await h.plan(T, {**base, "ip": "127.0.0.41"})).ok
     # mask and gateway of the endpoint's address may change (the address stays)
     assert (await h.plan(T, {**base, "gateway": "127.0.0.253"}, state)).ok
