@@ -51,3 +51,23 @@ async def lab() -> AsyncIterator[Lab]:
         # every walk logs in once and the HMM has no logout: more slots than a real HMM's 10
         async with start_emulator(Path(tmp), profile="modern", max_web_sessions=200) as emu:
             yield Lab(emu, Path(tmp))
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def loopback_lab() -> AsyncIterator[Lab]:
+    """A lab whose HMM answers at its management addresses (127.0.0.x aliases: the emulator's
+    ``mgmt_on_loopback``), its provider pinning the HMM's certificate (a CA-checked name would
+    not follow an address change)."""
+    import hashlib
+    import ssl
+
+    from vessel_core.sim.tls import CERT_FILE
+
+    with tempfile.TemporaryDirectory(prefix="vessel-loopback-") as tmp:
+        async with start_emulator(Path(tmp), profile="modern", max_web_sessions=200, mgmt_on_loopback=True) as emu:
+            lab = Lab(emu, Path(tmp))
+            pem = (emu.state_dir / CERT_FILE).read_text()
+            lab.config.pop("ca_cert")
+            lab.config["cert_fingerprint"] = hashlib.sha256(ssl.PEM_cert_to_DER_cert(pem)).hexdigest()
+            lab.harness = lab.with_settings()
+            yield lab

@@ -205,6 +205,27 @@ class Chassis:
             if isinstance(r, Exception):
                 log.debug("closing a %s connection failed: %s", self.target, type(r).__name__)
 
+    async def move_endpoint(self, host: str) -> None:
+        """Talk to the HMM at ``host`` from now on (same scheme and port): after its management
+        address changed. The web and Redfish clients of the old address are dropped (their
+        sessions are not logged out: nothing answers there any more)."""
+        url = urlsplit(self.endpoint)
+        if url.hostname == host:
+            return
+        name = f"[{host}]" if ":" in host else host
+        old = [self._clients.pop(k) for k in (("web",), ("hmm-redfish",)) if k in self._clients]
+        for c in old:
+            try:
+                await asyncio.wait_for(c.close(), timeout=2.0)
+            except Exception:  # noqa: BLE001 - the old address may not answer
+                pass
+        if self._ssh_host == self.target:
+            self._ssh_host = host
+        self.endpoint = f"{url.scheme}://{name}" + (f":{url.port}" if url.port else "")
+        self.target = host
+        self.cache.invalidate()
+        log.info("the HMM is reached at %s from now on", self.endpoint)
+
     # ------------------------------------------------------------------ clients (lazy, once)
     async def _client(self, key: tuple[Any, ...], factory: Callable[[], Any]) -> Any:
         if self._closed:
@@ -363,7 +384,7 @@ class Chassis:
         if rc in (None, 0):
             return reply.document()
         secrets = [self._password] + [str(v) for k, v in fields.items()
-                                      if v and re.search(r"(?i)passw|secret|token", k)]
+                                      if v and re.search(r"(?i)passw|secret|token|community|key", k)]
         desp = redact(reply.desp or "", secrets)
         cls: type[VesselError] = {4: ValidationError, 5: NotFoundError, 6: ConflictError, 9: ConflictError,
                                   10: ConflictError, 11: ConflictError, 12: ConflictError}.get(rc, DeviceError)

@@ -530,3 +530,196 @@ class SwitchSnapshot(FacadeModel):
     running_sha256: str
     export_tar_gz: bytes | None = None
     export_sha256: str | None = None
+
+
+# ---------------------------------------------------------------- network settings (managed)
+#: the management address targets: the MMs, the floating address, blade iBMCs, switch modules
+MGMT_TARGET = r"^(HMM1|HMM2|float|Slot([1-9]|1[0-6])|Swi[1-4])$"
+MM_TARGETS = ("HMM1", "HMM2", "float")
+
+
+def _unknown(info: ValidationInfo, *names: str) -> bool:
+    """A rule comparing with ``names`` skips itself when one of them is not known yet (plan) or
+    failed its own rule (its error is the one reported)."""
+    unknown = (info.context or {}).get("unknown") or ()
+    return any(n in unknown or n not in info.data for n in names)
+
+
+def _ipv4_or_empty(value: str, what: str) -> str:
+    import ipaddress
+
+    if value:
+        try:
+            ipaddress.IPv4Address(value)
+        except ValueError:
+            raise ValueError(f"{value!r} is not an IPv4 address ({what})") from None
+    return value
+
+
+class MgmtNetwork(FacadeModel):
+    """Network Settings → MMs / Blades / Switch Modules: one target's management address as it is
+    managed. ``ip = ""`` means "no external address" (blades and switch modules only). IPv6 is
+    the MMs' only [INF: no IPv6 field was captured; the emulator offers ``ipv6``/``ipv6gateway``]."""
+
+    target: str = Field(pattern=MGMT_TARGET, description='"HMM1", "HMM2", "float", "Slot<N>" or "Swi<N>"')
+    ip: str = Field("", description="IPv4 address (\"\": none, blades and switch modules only)")
+    mask: str = Field("255.255.255.0", description="IPv4 network mask, e.g. 255.255.255.0")
+    gateway: str = Field("", description="IPv4 default gateway inside the subnet (\"\": none)")
+    ipv6_address: str = Field("", description='IPv6 address with its prefix, "2001:db8::30/64" (MMs only)')
+    ipv6_gateway: str = Field("", description="IPv6 gateway inside the prefix (MMs only)")
+    mode: Literal["static", "dhcp"] = "static"
+
+    @field_validator("ip")
+    @classmethod
+    def _ip(cls, value: str, info: ValidationInfo) -> str:
+        _ipv4_or_empty(value, "dotted quad, e.g. 192.168.1.30")
+        if not value and not _unknown(info, "target") and info.data["target"] in MM_TARGETS:
+            raise ValueError(f"{info.data['target']} must keep an address (only a blade's or a switch "
+                             "module's external address can be removed with \"\")")
+        return value
+
+    @field_validator("mask")
+    @classmethod
+    def _mask(cls, value: str, info: ValidationInfo) -> str:
+        import ipaddress
+
+        if value == "" and not _unknown(info, "ip") and info.data["ip"] == "":
+            return value
+        try:
+            ipaddress.IPv4Network(f"0.0.0.0/{value}")
+        except ValueError:
+            raise ValueError(f"{value!r} is not an IPv4 network mask (contiguous ones, e.g. 255.255.255.0)") from None
+        return value
+
+    @field_validator("gateway")
+    @classmethod
+    def _gateway(cls, value: str, info: ValidationInfo) -> str:
+        import ipaddress
+
+        _ipv4_or_empty(value, "dotted quad")
+        if not value or _unknown(info, "ip", "mask") or not info.data["ip"]:
+            return value
+        net = ipaddress.IPv4Network(f"{info.data['ip']}/{info.data['mask']}", strict=False)
+        if ipaddress.IPv4Address(value) not in net:
+            raise ValueError(f"the gateway {value} is outside the subnet {net} of ip/mask")
+        if value == info.data["ip"]:
+            raise ValueError("the gateway cannot be the address itself")
+        return value
+
+    @field_validator("ipv6_address")
+    @classmethod
+    def _ipv6(cls, value: str, info: ValidationInfo) -> str:
+        import ipaddress
+
+        if not value:
+            return value
+        if not _unknown(info, "target") and info.data["target"] not in MM_TARGETS:
+            raise ValueError(f"{info.data['target']} has no IPv6 address on the HMM (the MMs only)")
+        if "/" not in value:
+            raise ValueError(f"{value!r}: give the prefix length too, e.g. 2001:db8::30/64")
+        try:
+            ipaddress.IPv6Interface(value)
+        except ValueError:
+            raise ValueError(f"{value!r} is not an IPv6 address/prefix") from None
+        return value
+
+    @field_validator("ipv6_gateway")
+    @classmethod
+    def _ipv6_gateway(cls, value: str, info: ValidationInfo) -> str:
+        import ipaddress
+
+        if not value:
+            return value
+        try:
+            gw = ipaddress.IPv6Address(value)
+        except ValueError:
+            raise ValueError(f"{value!r} is not an IPv6 address") from None
+        if _unknown(info, "ipv6_address"):
+            return value
+        if not info.data["ipv6_address"]:
+            raise ValueError("an IPv6 gateway needs ipv6_address")
+        net = ipaddress.IPv6Interface(info.data["ipv6_address"]).network
+        if gw not in net:
+            raise ValueError(f"the IPv6 gateway {value} is outside the prefix {net} of ipv6_address")
+        return value
+
+
+# ---------------------------------------------------------------- alarm notification destinations
+AlarmDestType = Literal["snmp_trap", "syslog", "email"]
+AlarmSeverity = Literal["critical", "major", "minor", "normal"]
+_EMAIL = re.compile(r"^[^@\s]+@[A-Za-z0-9.-]+$")
+_DEST_HOST = re.compile(r"^[A-Za-z0-9][A-Za-z0-9.-]{0,252}$|^[0-9a-fA-F:]+$")
+
+
+class AlarmSubscription(FacadeModel):
+    """Alarm Monitoring → Settings: one notification destination (an SNMP trap receiver, a syslog
+    server or an email recipient), keyed by ``type`` and ``address``. ``severity`` is the minimum
+    severity sent. The community string and the SNMPv3 keys are write-only: sent when given,
+    never read back, never captured. [INF: the page was not captured; see the emulator's
+    ``alarmconfighandler``.]"""
+
+    type: AlarmDestType
+    address: str = Field(min_length=1, max_length=253,
+                         description="host name or IP address (snmp_trap, syslog) or email address (email)")
+    port: int = Field(162, ge=1, le=65535, description="destination port, 1-65535")
+    severity: AlarmSeverity = "minor"
+    enabled: bool = True
+    snmp_version: Literal["v2c", "v3", ""] = ""
+    snmp_user: str = Field("", max_length=32)
+    auth_protocol: Literal["SHA", "MD5", ""] = ""
+    priv_protocol: Literal["AES", "DES", ""] = ""
+    community: SecretStr | None = None
+    auth_key: SecretStr | None = None
+    priv_key: SecretStr | None = None
+
+    @property
+    def key(self) -> str:
+        return f"{self.type}/{self.address}"
+
+    @field_validator("address")
+    @classmethod
+    def _address(cls, value: str, info: ValidationInfo) -> str:
+        if _unknown(info, "type"):
+            return value
+        if info.data["type"] == "email":
+            if not _EMAIL.match(value):
+                raise ValueError(f"{value!r} is not an email address (type = \"email\")")
+        elif not _DEST_HOST.match(value):
+            raise ValueError(f"{value!r} is not a host name or IP address")
+        return value
+
+    @field_validator("snmp_version", "snmp_user", "auth_protocol", "priv_protocol")
+    @classmethod
+    def _snmp_only(cls, value: str, info: ValidationInfo) -> str:
+        if value and not _unknown(info, "type") and info.data["type"] != "snmp_trap":
+            raise ValueError(f"only an snmp_trap destination has {info.field_name} (type = {info.data['type']!r})")
+        return value
+
+    @field_validator("snmp_user")
+    @classmethod
+    def _v3_user(cls, value: str, info: ValidationInfo) -> str:
+        if not value and not _unknown(info, "snmp_version") and info.data["snmp_version"] == "v3":
+            raise ValueError("an SNMPv3 trap receiver needs snmp_user")
+        return value
+
+    @field_validator("community", "auth_key", "priv_key")
+    @classmethod
+    def _secret(cls, value: SecretStr | None, info: ValidationInfo) -> SecretStr | None:
+        if value is None:
+            return value
+        text = value.get_secret_value()
+        if _unknown(info, "type", "snmp_version"):
+            return value
+        if info.data["type"] != "snmp_trap":
+            raise ValueError(f"only an snmp_trap destination has {info.field_name}")
+        if info.field_name == "community":
+            if info.data["snmp_version"] != "v2c":
+                raise ValueError("a community string is for snmp_version = \"v2c\" only")
+            if not 1 <= len(text) <= 32:
+                raise ValueError("must have 1 to 32 characters")
+        else:
+            if info.data["snmp_version"] != "v3":
+                raise ValueError(f"{info.field_name} is for snmp_version = \"v3\" only")
+            if not 8 <= len(text) <= 64:
+                raise ValueError("must have 8 to 64 characters")
+        return value

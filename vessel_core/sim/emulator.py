@@ -85,6 +85,13 @@ class EmulatorOptions(BaseModel):
         "Whether the VirtualMedia resources advertise #VirtualMedia.InsertMedia/EjectMedia: for "
         "every iBMC, none, or the listed slots. Without them only the OEM VmmControl works and "
         "POSTing the standard actions answers 404 (a 2288H V5 on firmware 6.41 did not have them)."))
+    mgmt_on_loopback: bool = Field(default=False, description=(
+        "[INF] Model the HMM's management addresses on loopback aliases: the HMM's HTTPS service "
+        "(web API, Redfish) answers only at its floating and static (HMM1/HMM2) addresses that lie in "
+        "127.0.0.0/8, each on the HMM port, and follows them when they change (the old address "
+        "stops answering). At start a state whose addresses are not loopback ones is given "
+        "float = the bind address, HMM1 = 127.0.1.31, HMM2 = 127.0.1.32 (mask 255.0.0.0). Faults: "
+        "mgmt_unreachable_addresses."))
     ibmc_vmm_connect_failures: dict[int, int] = Field(default_factory=dict, description=(
         "Opt-in fault, per slot: the first N VmmControl Connect tasks end in Exception "
         "(iBMC.1.0.ConnectionFailed); the next one succeeds, as a retry does on real iBMCs."))
@@ -125,6 +132,8 @@ class Emulator:
             self.state = loaded
             self.state.profile = self.options.profile
         self.hmm_port = 0
+        self._hmm_ctx: ssl.SSLContext | None = None
+        self._hmm_listeners: set[str] = set()
 
     # ------------------------------------------------------------------ state
     def changed(self) -> None:
@@ -169,14 +178,56 @@ class Emulator:
     def _port(self, offset: int) -> int:
         return 0 if self.options.port_base is None else self.options.port_base + offset
 
-    async def _serve(self, app: web.Application, port: int, ctx: ssl.SSLContext) -> int:
+    async def _serve(self, app: web.Application, port: int, ctx: ssl.SSLContext, host: str | None = None) -> int:
         runner = web.AppRunner(app, access_log=None, handle_signals=False)
         await runner.setup()
-        site = web.TCPSite(runner, self.options.bind, port, ssl_context=ctx, reuse_address=True)
+        site = web.TCPSite(runner, host or self.options.bind, port, ssl_context=ctx, reuse_address=True)
         await site.start()
         self._runners.append(runner)
         sock = site._server.sockets[0]  # type: ignore[union-attr]
         return int(sock.getsockname()[1])
+
+    # ------------------------------------------------------------------ management addresses
+    def mgmt_addresses(self) -> set[str]:
+        """The addresses the HMM answers at now (``mgmt_on_loopback``): its loopback management
+        addresses, less the ones the faults make unreachable."""
+        net = self.state.network
+        have = {net.floating.ip, *(ip.ip for ip in net.hmm_static.values())}
+        return {a for a in have if a.startswith("127.")} - set(self.faults.mgmt_unreachable_addresses)
+
+    def _loopback_addresses(self) -> None:
+        net = self.state.network
+        if net.floating.ip.startswith("127."):
+            return
+        from vessel_core.sim.state import IpSettings
+
+        net.floating = IpSettings(ip=self.options.bind, mask="255.0.0.0", gateway="127.0.0.254")
+        net.hmm_static = {f"HMM{m}": IpSettings(ip=f"127.0.1.{30 + m}", mask="255.0.0.0", gateway="127.0.0.254")
+                          for m in (1, 2)}
+
+    async def follow_mgmt_addresses(self) -> None:
+        """Start an HMM listener at every new management address (they are never stopped: the
+        gate answers nothing at an address the HMM does not hold any more)."""
+        if not self.options.mgmt_on_loopback or self._hmm_ctx is None:
+            return
+        for addr in sorted(self.mgmt_addresses() - self._hmm_listeners):
+            self._hmm_listeners.add(addr)
+            try:
+                await self._serve(self._hmm_app(), self.hmm_port, self._hmm_ctx, host=addr)
+            except OSError as exc:  # an address this host cannot bind: it does not answer
+                log.warning("HMM address %s cannot be served: %s", addr, exc)
+
+    def _address_gate(self) -> Any:
+        @web.middleware
+        async def gate(request: web.Request, handler: Any) -> web.StreamResponse:
+            if self.options.mgmt_on_loopback and not request.path.startswith("/__sim"):
+                sock = request.transport.get_extra_info("sockname") if request.transport else None
+                if sock is None or sock[0] not in self.mgmt_addresses():
+                    if request.transport is not None:
+                        request.transport.abort()   # nothing answers at an address the HMM left
+                    raise web.HTTPServiceUnavailable(text="no HMM at this address")
+            return await handler(request)
+        return gate
 
     def _hmm_app(self) -> web.Application:
         @web.middleware
@@ -186,7 +237,7 @@ class Emulator:
             return await handler(request)
 
         app = web.Application(middlewares=[
-            switching_over, error_middleware, fault_middleware(self),
+            self._address_gate(), switching_over, error_middleware, fault_middleware(self),
             auth_middleware(self.hmm_redfish_sessions,
                             lambda u, p: self.check_hmm_password(u, p, "REDFISH"),
                             lambda: self.faults.session_idle_timeout_s)],
@@ -219,9 +270,14 @@ class Emulator:
     async def start(self) -> dict[str, Any]:
         self.ca_file = tls.ensure_certificates(self.state_dir, self.options.bind)
         ctx = tls.server_context(self.state_dir)
+        if self.options.mgmt_on_loopback:
+            self._loopback_addresses()
         self.save()
         host = self.options.bind
         self.hmm_port = await self._serve(self._hmm_app(), self._port(0), ctx)
+        self._hmm_ctx = ctx
+        self._hmm_listeners.add(host)
+        await self.follow_mgmt_addresses()
         hmm_url = f"https://{host}:{self.hmm_port}"
         ibmc_info: dict[str, Any] = {}
         if self.options.profile == "modern":
@@ -286,6 +342,7 @@ class Emulator:
         for runner in reversed(self._runners):
             await runner.cleanup()
         self._runners.clear()
+        self._hmm_listeners.clear()
         if self._save_handle is not None:
             self._save_handle.cancel()
             self._save_handle = None

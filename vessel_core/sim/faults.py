@@ -52,6 +52,12 @@ class Faults(BaseModel):
                     "blade's iBMC not answering (Redfish 503, SSH hop refused) until the blade is bound "
                     "to another profile or unbound. [INF] a profile whose BIOS or identity settings "
                     "the iBMC cannot take; used to prove the previous binding is restored.")
+    mgmt_unreachable_addresses: list[str] = Field(
+        default_factory=list,
+        description="HMM management addresses (with the emulator's mgmt_on_loopback option) at which the "
+                    "HMM does not answer, as if the provider's network had no route to them: after moving "
+                    "the floating address to one of them, nothing answers there. [INF] used to prove an "
+                    "address change the provider cannot follow is rolled back.")
     firmware_flash: FlashOutcome = Field(default="ok", description="Outcome of the next firmware flashes.")
     session_idle_timeout_s: float = Field(
         default=1800.0, gt=0, description="Idle time after which web and Redfish sessions expire.")

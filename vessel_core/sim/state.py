@@ -350,6 +350,10 @@ class IpSettings(_Model):
     mask: str = "255.255.255.0"
     gateway: str = ""
     mode: Literal["static", "dhcp"] = "static"
+    #: [INF] the MMs' IPv6 address as "address/prefix" and its gateway ("" = none); the sheets
+    #: capture no IPv6 field, blades and switch modules have none here
+    ipv6: str = ""
+    ipv6_gateway: str = ""
 
 
 class NetworkSettings(_Model):
@@ -360,6 +364,29 @@ class NetworkSettings(_Model):
     blade_external: dict[str, IpSettings] = Field(default_factory=dict)
     switch_external: dict[str, IpSettings] = Field(default_factory=dict)
     fabric_prefix: str = "172.31.1."
+
+
+#: [INF] the HMM's alarm notification destinations (Alarm Monitoring → Settings, not captured):
+#: a fixed number of slots per type, like the iBMC's 4 trap receivers / 4 syslog servers
+ALARM_DEST_SLOTS = {"snmp_trap": 4, "syslog": 4, "email": 4}
+
+
+class AlarmDestination(_Model):
+    """[INF] One alarm notification destination. The community and the v3 keys are kept (the
+    HMM needs them to send) but no read verb ever returns them."""
+    type: Literal["snmp_trap", "syslog", "email"]
+    slot: int                      # 1..ALARM_DEST_SLOTS[type]
+    address: str
+    port: int
+    severity: Literal["critical", "major", "minor", "normal"] = "minor"
+    enabled: bool = True
+    snmp_version: Literal["v2c", "v3", ""] = ""
+    snmp_user: str = ""
+    auth_protocol: str = ""
+    priv_protocol: str = ""
+    community: str = ""
+    auth_key: str = ""
+    priv_key: str = ""
 
 
 class ProfileNic(_Model):
@@ -500,6 +527,7 @@ class ChassisState(_Model):
     ntp: NtpSettings = Field(default_factory=NtpSettings)
     ldap: LdapSettings = Field(default_factory=LdapSettings)
     network: NetworkSettings = Field(default_factory=NetworkSettings)
+    alarm_destinations: list[AlarmDestination] = Field(default_factory=list)
     profiles: list[StatelessProfile] = Field(default_factory=list)
     mac_pools: list[MacPool] = Field(default_factory=list)
     uuid_pools: list[UuidPool] = Field(default_factory=list)

@@ -11,6 +11,7 @@ from tfprovider import cty
 from tfprovider.framework import Attribute, Diagnostics, Schema
 from tfprovider.framework.modern import Found, ListRequest, ListResource
 from tfprovider.vessel.resources._switch import SWITCH_RE
+from tfprovider.vessel.resources.alarm_subscription import AlarmSubscription
 from tfprovider.vessel.resources.blade import Blade
 from tfprovider.vessel.resources.compute_profile import ComputeProfile
 from tfprovider.vessel.resources.pools import MacPool, UuidPool
@@ -87,4 +88,5 @@ class VlanList(ListResource):
 
 
 LIST_RESOURCES = [VlanList, BladeList, *(collection_list(r) for r in (ComputeProfile, MacPool, UuidPool, User,
-                                                                        VnicProfile, SwitchProfile))]
+                                                                        VnicProfile, SwitchProfile,
+                                                                        AlarmSubscription))]

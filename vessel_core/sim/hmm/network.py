@@ -1,6 +1,7 @@
 """HMM web API, Network Settings → MMs / Blades / Switch Modules (``networkhandler``)."""
 from __future__ import annotations
 
+import ipaddress
 import re
 
 from aiohttp import web
@@ -12,11 +13,53 @@ from vessel_core.sim.state import IpSettings
 IPTYPE = {"0": "blade", "1": "swi", "2": "smm"}  # [INF] meaning of ipType
 
 
-def _ip_item(name: str, ip: IpSettings | None, fabric: str) -> str:
+def _ip_item(name: str, ip: IpSettings | None, fabric: str, ipv6: bool = False) -> str:
     ip = ip or IpSettings()
-    return xml_el("item", children=xml_fields({
-        "bladename": name, "ip": ip.ip, "mask": ip.mask if ip.ip else "", "gateway": ip.gateway,
-        "mode": ip.mode, "fabricip": fabric}))
+    fields: dict[str, object] = {"bladename": name, "ip": ip.ip, "mask": ip.mask if ip.ip else "", "gateway": ip.gateway,
+              "mode": ip.mode, "fabricip": fabric}
+    if ipv6:  # [INF] the MMs' IPv6 fields (not captured): "address/prefix" and the gateway
+        fields |= {"ipv6": ip.ipv6, "ipv6gateway": ip.ipv6_gateway}
+    return xml_el("item", children=xml_fields(fields))
+
+
+def _ipv4(text: str) -> bool:
+    if not re.match(r"^(\d{1,3})(\.\d{1,3}){3}$", text):
+        return False
+    return all(int(part) <= 255 for part in text.split("."))
+
+
+def _check_ip(ip: IpSettings, mm: bool) -> None:
+    """[INF] What the HMM refuses beyond a malformed address: a mask that is not contiguous, a
+    gateway outside the address's subnet, IPv6 on a blade or switch, an MM without an address."""
+    for field in ("ip", "mask", "gateway"):
+        v = getattr(ip, field)
+        if v and not _ipv4(v):
+            raise _FieldError(f"Parameter {field} {v!r} is not an IPv4 address.")
+    if not ip.ip:
+        if mm:
+            raise _FieldError("Parameter ip: a management module's address cannot be removed.")
+        return
+    try:
+        net = ipaddress.IPv4Network(f"{ip.ip}/{ip.mask}", strict=False)
+    except ValueError:
+        raise _FieldError(f"Parameter mask {ip.mask!r} is not a network mask.") from None
+    if ip.gateway and ipaddress.IPv4Address(ip.gateway) not in net:
+        raise _FieldError(f"Parameter gateway {ip.gateway!r} is not in the subnet {net}.")
+    if (ip.ipv6 or ip.ipv6_gateway) and not mm:
+        raise _FieldError("Parameter ipv6: only the management modules have an IPv6 address.")
+    if ip.ipv6:
+        try:
+            net6 = ipaddress.IPv6Interface(ip.ipv6).network
+        except ValueError:
+            raise _FieldError(f"Parameter ipv6 {ip.ipv6!r} is not an IPv6 address/prefix.") from None
+        try:
+            gw6 = ipaddress.IPv6Address(ip.ipv6_gateway) if ip.ipv6_gateway else None
+        except ValueError:
+            raise _FieldError(f"Parameter ipv6gateway {ip.ipv6_gateway!r} is not an IPv6 address.") from None
+        if gw6 is not None and gw6 not in net6:
+            raise _FieldError(f"Parameter ipv6gateway {ip.ipv6_gateway!r} is not in the subnet {net6}.")
+    elif ip.ipv6_gateway:
+        raise _FieldError("Parameter ipv6gateway: there is no IPv6 address.")
 
 
 @verb("networkhandler", "getbmcipdata")
@@ -40,8 +83,8 @@ async def net_getbmcipdata(call: Call) -> web.StreamResponse:
                                       f"{st.network.fabric_prefix}{160 + s.slot}"))
     else:
         for m in st.mms.values():
-            items.append(_ip_item(m.name, st.network.hmm_static.get(m.name), m.eth2_ip))
-        items.append(_ip_item("float", st.network.floating, ""))
+            items.append(_ip_item(m.name, st.network.hmm_static.get(m.name), m.eth2_ip, ipv6=True))
+        items.append(_ip_item("float", st.network.floating, "", ipv6=True))
     return xml_result(extra=[xml_el("total", len(items))] + items)
 
 
@@ -49,15 +92,15 @@ async def net_getbmcipdata(call: Call) -> web.StreamResponse:
 @_guard
 async def net_setbmcipdata(call: Call) -> web.StreamResponse:
     """[INF] ``bladename`` (Slot<N>/Swi<N>/HMM1/HMM2/float), ``ip``, ``mask``, ``gateway``,
-    ``mode`` (static/dhcp). An empty ``ip`` removes a blade's or switch's external address."""
+    ``mode`` (static/dhcp), and for the MMs ``ipv6`` / ``ipv6gateway``. An empty ``ip`` removes a
+    blade's or switch's external address. An MM's new address answers once the reply is sent
+    (the emulator's ``mgmt_on_loopback``); the old one stops answering."""
     st = call.emulator.state
     name = call.arg("bladename")
     ip = IpSettings(ip=call.arg("ip"), mask=call.arg("mask", "255.255.255.0"),
-                    gateway=call.arg("gateway"), mode=call.arg("mode", "static"))
-    for field in ("ip", "mask", "gateway"):
-        v = getattr(ip, field)
-        if v and not re.match(r"^(\d{1,3})(\.\d{1,3}){3}$", v):
-            raise _FieldError(f"Parameter {field} {v!r} is not an IPv4 address.")
+                    gateway=call.arg("gateway"), mode=call.arg("mode", "static"),
+                    ipv6=call.arg("ipv6"), ipv6_gateway=call.arg("ipv6gateway"))
+    _check_ip(ip, name in ("HMM1", "HMM2", "float"))
     m, s = SLOT_RE.match(name), SWI_RE.match(name)
     if m and st.present_blade(int(m.group(1))):
         table = st.network.blade_external
@@ -65,13 +108,13 @@ async def net_setbmcipdata(call: Call) -> web.StreamResponse:
     elif s and st.switches.get(int(s.group(1))) and st.switches[int(s.group(1))].present:
         table = st.network.switch_external
         key = s.group(1)
-    elif name in ("HMM1", "HMM2"):
-        st.network.hmm_static[name] = ip
+    elif name in ("HMM1", "HMM2", "float"):
+        if name == "float":
+            st.network.floating = ip
+        else:
+            st.network.hmm_static[name] = ip
         call.emulator.changed()
-        return xml_result()
-    elif name == "float":
-        st.network.floating = ip
-        call.emulator.changed()
+        await call.emulator.follow_mgmt_addresses()
         return xml_result()
     else:
         raise _FieldError(f"Parameter bladename {name!r} is not a present Slot<N>, Swi<N>, "
