@@ -1,12 +1,16 @@
 """Registry of the vessel provider's resources, data sources and functions (extend the lists)."""
 from tfprovider.vessel.resources.blade import RESOURCES as _BLADE
 from tfprovider.vessel.resources.blades_info import DATA_SOURCES as _BLADE_DATA_SOURCES
+from tfprovider.vessel.resources.chassis_info import DATA_SOURCES as _CHASSIS_DATA_SOURCES
+from tfprovider.vessel.resources.chassis_settings import RESOURCES as _CHASSIS_SETTINGS
 from tfprovider.vessel.resources.compute_profile import RESOURCES as _COMPUTE_PROFILE
 from tfprovider.vessel.resources.functions import FUNCTIONS as _SWITCH_FUNCTIONS
 from tfprovider.vessel.resources.kvm_screenshot import DATA_SOURCES as _KVM_DATA_SOURCES
 from tfprovider.vessel.resources.lag import RESOURCES as _LAG
+from tfprovider.vessel.resources.ldap_domain import RESOURCES as _LDAP
 from tfprovider.vessel.resources.ntp_server import RESOURCES as _NTP
 from tfprovider.vessel.resources.pools import RESOURCES as _POOLS
+from tfprovider.vessel.resources.power_policy import RESOURCES as _POWER_POLICY
 from tfprovider.vessel.resources.switch_info import DATA_SOURCES as _SWITCH_DATA_SOURCES
 from tfprovider.vessel.resources.switch_port import RESOURCES as _PORT
 from tfprovider.vessel.resources.switch_profile import RESOURCES as _SWITCH_PROFILE
@@ -15,6 +19,6 @@ from tfprovider.vessel.resources.vlan import RESOURCES as _VLAN
 from tfprovider.vessel.resources.vnic_profile import RESOURCES as _VNIC_PROFILE
 
 RESOURCES = [*_VLAN, *_PORT, *_LAG, *_NTP, *_USER, *_VNIC_PROFILE, *_SWITCH_PROFILE, *_POOLS, *_COMPUTE_PROFILE,
-             *_BLADE]
-DATA_SOURCES = [*_KVM_DATA_SOURCES, *_SWITCH_DATA_SOURCES, *_BLADE_DATA_SOURCES]
+             *_BLADE, *_CHASSIS_SETTINGS, *_POWER_POLICY, *_LDAP]
+DATA_SOURCES = [*_KVM_DATA_SOURCES, *_SWITCH_DATA_SOURCES, *_BLADE_DATA_SOURCES, *_CHASSIS_DATA_SOURCES]
 FUNCTIONS = [*_SWITCH_FUNCTIONS]
