@@ -323,3 +323,30 @@ async def test_the_bind_password_is_sent_on_rotation_only(lab):
     text = lab.audit_path.read_text()
     assert BIND_PW not in text and "N3w-bind-pw" not in text
     secret_free(lab)
+
+
+@pytest.mark.parametrize("path", ["redfish", "web"])
+async def test_the_chassis_overview_reads_every_part_in_one_batch(lab, path):
+    """What ``vessel_chassis`` reads, over HMM Redfish and over the web API alone."""
+    st = lab.emu.state
+    st.temperatures[1].reading_c = 71.0           # the outlet above its critical threshold
+    try:
+        async with lab.harness.walk() as w:
+            ch = w.resource("vessel_power_policy").provider_data.chassis
+            if path == "web":                      # as against an HMM without Redfish
+                ch._hmm_rf_probed, ch._caps.hmm_redfish = True, False
+            o = await ch.basic.overview()
+            routes = dict(ch.routes)
+    finally:
+        st.temperatures[1].reading_c = 38.0
+    assert routes["basic.temperatures"] == ("redfish:hmm" if path == "redfish" else "web")
+    # the web API has no verb for the enclosure's serial number (sheet §2.4.3): Redfish only
+    assert o.serial_number == (st.chassis.serial_number if path == "redfish" else None)
+    assert len(o.power.supplies) == len(st.psus) and len(o.fans) == len(st.fans)
+    assert [p.health for p in o.power.supplies].count("Critical") == 1          # PSU 3 of the fact sheet
+    assert [(t.name, t.reading_c, t.health) for t in o.temperatures] == [
+        ("Inlet Temp", 24.0, "OK"), ("Outlet Temp", 71.0, "Critical")]
+    assert o.power.consumed_w == sum(p.output_w for p in st.psus.values())
+    assert o.hmm_active.version == st.active_mm().firmware.software and o.hmm_standby.present
+    assert o.hmm_active.name == (st.active_mm().name if path == "redfish" else None)
+    assert [s.present for s in o.switches] == [st.switches[n].present for n in (1, 2, 3, 4)]

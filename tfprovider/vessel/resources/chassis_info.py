@@ -26,7 +26,9 @@ class Chassis(DataSource):
     schema = Schema(
         {
             "model": Attribute(cty.String, computed=True, description='Enclosure model ("E9000").'),
-            "serial_number": Attribute(cty.String, computed=True, description="Enclosure serial number."),
+            "serial_number": Attribute(cty.String, computed=True,
+                                       description="Enclosure serial number (null without HMM Redfish: the web API "
+                                                   "has no verb for it)."),
             "health": Attribute(cty.String, computed=True,
                                 description='Enclosure health ("OK", "Warning", "Critical"; null when the HMM '
                                             "does not say: no HMM Redfish)."),
