@@ -378,6 +378,8 @@ class WebField:
     def encode(self, value: Any) -> Any:
         if value is None:
             return None
+        if hasattr(value, "get_secret_value"):  # a password (pydantic SecretStr)
+            return value.get_secret_value()
         if self.codec == "bool":
             return b01(bool(value))
         return str(value)
@@ -399,12 +401,21 @@ class WebSetting(Setting[M]):
     referer: ClassVar[str] = "index.html"
     fields: ClassVar[dict[str, WebField]]
 
+    def read_more(self, doc: Any) -> dict[str, Any]:
+        """Model values the field table cannot decode (lists of objects), from the read answer."""
+        return {}
+
+    def write_more(self, want: M) -> dict[str, Any]:
+        """Form fields the field table cannot encode, for the write."""
+        return {}
+
     async def read(self) -> M:
         doc = await self._ch.web_read(*self.read_verb, referer=self.referer)
         self._ch.route(f"{self.kind}.get", "web")
         defaults = self.model()
         values = {name: f.decode(doc.fields.get(f.name), getattr(defaults, name))
                   for name, f in self.fields.items() if name not in self.write_only}
+        values.update(self.read_more(doc))
         # what the device shows is taken as it is (decoded, not re-validated): a value our
         # model would refuse must still be readable, so a plan can replace it
         return self.model.model_construct(**{**defaults.model_dump(), **values})
@@ -412,6 +423,7 @@ class WebSetting(Setting[M]):
     async def write(self, want: M) -> None:
         form = {f.name: f.encode(getattr(want, name)) for name, f in self.fields.items()
                 if name not in self.write_only or name in want.model_fields_set}
+        form.update(self.write_more(want))
         handler, verb = self.write_verb
         try:
             await self._ch.web_write(handler, verb, form, operation=f"{handler.split('.')[0]}.{verb}",
@@ -420,3 +432,43 @@ class WebSetting(Setting[M]):
             name_field(exc, {name: f.name for name, f in self.fields.items()})
             raise
         self._ch.route(f"{self.kind}.set", "web")
+
+
+class PagedSetting(Setting[M]):
+    """A setting that spans several HMM verbs (pages): a subclass implements :meth:`read_value`
+    and :meth:`write_changes`, which sends each verb only when its fields differ from ``have``
+    (the value read last, the one the guard captured), through :meth:`send`."""
+
+    referer: ClassVar[str] = "index.html"
+
+    def __init__(self, ch: "Chassis") -> None:
+        super().__init__(ch)
+        self._last: M | None = None
+
+    async def read_value(self) -> M:  # pragma: no cover - interface
+        raise NotImplementedError
+
+    async def write_changes(self, want: M, have: M) -> None:  # pragma: no cover - interface
+        raise NotImplementedError
+
+    async def read(self) -> M:
+        self._last = await self.read_value()
+        self._ch.route(f"{self.kind}.get", "web")
+        return self._last
+
+    async def write(self, want: M) -> None:
+        have = self._last or await self.read()
+        try:
+            await self.write_changes(want, have)
+        finally:
+            self._last = None
+        self._ch.route(f"{self.kind}.set", "web")
+
+    async def send(self, handler: str, verb: str, form: Mapping[str, Any], fields: Mapping[str, str]) -> None:
+        """One web write; a refusal names the model field (``fields``: model field -> form field)."""
+        try:
+            await self._ch.web_write(handler, verb, dict(form), operation=f"{handler.split('.')[0]}.{verb}",
+                                     referer=self.referer)
+        except VesselError as exc:
+            name_field(exc, fields)
+            raise

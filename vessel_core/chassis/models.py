@@ -20,7 +20,8 @@ from vessel_core.switchops.model import PORT_RE
 __all__ = [
     "Alarm", "AlarmList", "BladeConfig", "BladeDrive", "BladeInventory", "BladeState", "BladeSummary", "BootOrder",
     "BootOverride", "Capabilities",
-    "ChassisInfo", "ComputeProfile", "EthTrunk", "Fan", "FabricSwitch", "FirmwareComponent",
+    "ChassisInfo", "ChassisOverview", "ChassisPowerPolicy", "ChassisSettings", "LdapGroup", "ModuleSummary",
+    "Temperature", "ComputeProfile", "EthTrunk", "Fan", "FabricSwitch", "FirmwareComponent",
     "InterfaceBrief", "LdapSettings", "LldpNeighbor", "MacEntry", "MacPool", "MezzCard",
     "MgmtAddress", "MgmtInterface", "NetworkOverview", "NicProfile", "Node", "NtpSettings",
     "PortVlan", "PowerCapping", "PowerMeter", "PowerSupply", "ProfileNic", "RunningConfig",
@@ -33,6 +34,13 @@ PowerAction = Literal["On", "ForceOff", "GracefulShutdown", "ForceRestart", "For
                       "Nmi"]
 BootTarget = Literal["None", "Pxe", "Hdd", "Cd", "Floppy", "BiosSetup"]
 BootEnabled = Literal["Disabled", "Once", "Continuous"]
+
+
+def _once(items: list[str], what: str = "") -> None:
+    """ValueError naming the items ``items`` holds more than once."""
+    dup = sorted({d for d in items if items.count(d) > 1})
+    if dup:
+        raise ValueError(f"{what}{', '.join(map(repr, dup)) if what else ', '.join(dup)} listed more than once")
 
 
 class FacadeModel(BaseModel):
@@ -57,6 +65,47 @@ class ChassisInfo(FacadeModel):
     asset_tag: str = ""
     slot_aliases: dict[int, str] = Field(default_factory=dict)
     server_time: str | None = None
+
+
+#: the blade slots of an E9000 (16 half-width slots)
+BLADE_SLOTS = range(1, 17)
+BiosBootMode = Literal["Legacy", "UEFI"]
+
+
+def _slot_map(value: dict[int, str], default: str, what: str) -> dict[int, str]:
+    """A slot -> value map: slots 1-16; entries equal to ``default`` dropped (they are what an
+    unlisted slot has, so a read never shows them)."""
+    bad = [k for k in value if k not in BLADE_SLOTS]
+    if bad:
+        raise ValueError(f"slots are 1-16, not {', '.join(map(str, sorted(bad)))}")
+    return {k: v for k, v in sorted(value.items()) if v != default}
+
+
+class ChassisSettings(FacadeModel):
+    """Chassis Settings → Basic, BIOS Boot, Black Box and Reminder as one setting. The defaults
+    are the factory value [INF: the sheets record none; the emulator starts from the same].
+
+    ``slot_aliases`` holds the slots that have an alias (an unlisted slot has none);
+    ``bios_boot_mode`` is the chassis-wide boot mode of ``cabinet_bios.html`` [INF: no write verb
+    captured; modelled as the mode a blade boots in unless its own BIOS says otherwise];
+    ``blackbox_enabled`` is the switch of ``blackbox_switch_control.html`` (the HMM records the
+    blades' last-moments data on a fault); ``reminder_enabled`` the Reminder page's switch (the
+    HMM pops up active critical and major alarms when an operator logs in) [INF both]."""
+
+    asset_tag: str = Field("", max_length=48, pattern=r"^[^<>&\"']*$",
+                           description="free text, up to 48 characters, no < > & \" '")
+    slot_aliases: dict[int, str] = Field(default_factory=dict, description="slot (1-16) -> alias, 32 characters")
+    bios_boot_mode: BiosBootMode = "Legacy"
+    blackbox_enabled: bool = True
+    reminder_enabled: bool = True
+
+    @field_validator("slot_aliases")
+    @classmethod
+    def _aliases(cls, value: dict[int, str]) -> dict[int, str]:
+        long = [k for k, v in value.items() if len(v) > 32 or any(c in v for c in "<>&\"',")]
+        if long:
+            raise ValueError(f"slot {long[0]}: an alias is up to 32 characters without < > & \" ' ,")
+        return _slot_map(value, "", "alias")
 
 
 # ---------------------------------------------------------------- network settings
@@ -108,9 +157,7 @@ class ComputeProfile(FacadeModel):
     @field_validator("boot_order")
     @classmethod
     def _once_each(cls, value: list[str]) -> list[str]:
-        dup = sorted({d for d in value if value.count(d) > 1})
-        if dup:
-            raise ValueError(f"{', '.join(dup)} listed more than once")
+        _once(value)
         return value
 
     @field_validator("bios")
@@ -328,12 +375,69 @@ class PowerCapping(FacadeModel):
     hibernate: bool = False
 
 
+#: the HMM's power capping bounds (chassis input power, W) [INF: no verb captured]
+POWER_LIMIT_W = (1000, 30000)
+SlotPriority = Literal["high", "medium", "low"]
+
+
+class ChassisPowerPolicy(FacadeModel):
+    """PSUs & Fans → Capping and Hibernation as one setting (factory value: capping off at
+    6000 W, every slot of medium priority, hibernation off in N+1) [INF].
+
+    Under a cap the HMM throttles low-priority blades first; ``slot_priority`` holds the slots
+    whose priority is not "medium". Hibernation puts the PSUs the load does not need to sleep,
+    keeping one spare (``N+1``) or as many spares as working ones (``N+N``)."""
+
+    capping_enabled: bool = False
+    capping_limit_w: int = Field(6000, ge=POWER_LIMIT_W[0], le=POWER_LIMIT_W[1])
+    slot_priority: dict[int, SlotPriority] = Field(default_factory=dict)
+    hibernation_enabled: bool = False
+    hibernation_mode: Literal["N+1", "N+N"] = "N+1"
+
+    @field_validator("slot_priority")
+    @classmethod
+    def _priorities(cls, value: dict[int, str]) -> dict[int, str]:
+        return _slot_map(value, "medium", "priority")
+
+
 class Fan(FacadeModel):
     name: str
     present: bool = True
     health: str | None = None
     speed_rpm: int | None = None
     speed_pct: int | None = None
+
+
+class Temperature(FacadeModel):
+    name: str
+    reading_c: float | None = None
+    upper_critical_c: float | None = None
+    health: str | None = None
+
+
+class ModuleSummary(FacadeModel):
+    """A management or switch module at a glance: presence, version keys, its software version."""
+
+    name: str | None = None
+    present: bool = True
+    role: str | None = None
+    version: str | None = None
+    versions: dict[str, str] = Field(default_factory=dict)
+
+
+class ChassisOverview(FacadeModel):
+    """The whole chassis at a glance (``Basic.overview``)."""
+
+    model: str = "E9000"
+    serial_number: str | None = None
+    health: str | None = None
+    asset_tag: str = ""
+    hmm_active: ModuleSummary
+    hmm_standby: ModuleSummary
+    power: PowerMeter
+    fans: list[Fan] = Field(default_factory=list)
+    temperatures: list[Temperature] = Field(default_factory=list)
+    switches: list[ModuleSummary] = Field(default_factory=list)
 
 
 # ---------------------------------------------------------------- system
@@ -349,6 +453,9 @@ class User(FacadeModel):
 #: HMM local account names: 1-16 letters, digits, _ . - (not starting with . or -) [INF]
 USERNAME = r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,15}$"
 ROLES = ("Administrator", "Operator", "ReadOnly", "Commonuser")
+#: the login interfaces of an HMM account, as the HMM's Redfish account shows them (§3.2)
+INTERFACES = ("KVM", "REDFISH", "SFTP", "SNMP", "SSH/TELNET", "WEB")
+Interface = Literal["KVM", "REDFISH", "SFTP", "SNMP", "SSH/TELNET", "WEB"]
 
 
 class Account(FacadeModel):
@@ -359,6 +466,13 @@ class Account(FacadeModel):
     role: Literal["Administrator", "Operator", "ReadOnly", "Commonuser"] = "Operator"
     enabled: bool = True
     password: SecretStr | None = Field(None, description="8 or more characters, letters and digits")
+    interfaces: list[Interface] = Field(default_factory=lambda: list(INTERFACES),  # type: ignore[arg-type]
+                                        description="the interfaces the account may log in over")
+
+    @field_validator("interfaces")
+    @classmethod
+    def _sorted(cls, value: list[str]) -> list[str]:
+        return sorted(set(value))
 
     @field_validator("password")
     @classmethod
@@ -395,16 +509,102 @@ class NtpSettings(FacadeModel):
         return value
 
 
+_IPV4ISH = re.compile(r"^[0-9.]+$")
+_LDAP_URL = re.compile(r"^(?P<scheme>ldaps?)://(?P<host>\[[0-9a-fA-F:]+\]|[^/:?#]*)(?::(?P<port>\d*))?/?$", re.I)
+LDAP_GROUPS = 5   #: LDAP groups the HMM keeps [INF: as the iBMC's LDAP page]
+
+
+def _host(value: str) -> str | None:
+    """Why ``value`` is no host name, IPv4 or IPv6 address (None when it is one)."""
+    if _IPV4ISH.match(value):
+        parts = value.split(".")
+        if len(parts) != 4 or not all(p.isdigit() and int(p) <= 255 and len(p) <= 3 for p in parts):
+            return f"{value!r} is not a valid IPv4 address"
+        return None
+    if ":" in value:
+        import ipaddress
+
+        try:
+            ipaddress.IPv6Address(value.strip("[]"))
+        except ValueError:
+            return f"{value!r} is not a valid IPv6 address"
+        return None
+    if len(value) > 253 or not re.fullmatch(r"[A-Za-z0-9]([A-Za-z0-9-]{0,62})(\.[A-Za-z0-9]([A-Za-z0-9-]{0,62}))*\.?",
+                                             value):
+        return f"{value!r} is not a host name or IP address"
+    return None
+
+
+def ldap_endpoint(server: str, port: int, tls: bool) -> tuple[str, int]:
+    """The (host, TCP port) an LDAP ``server`` value (a host or an ``ldap[s]://host[:port]``
+    URL) and the ``port`` setting mean: the URL's port wins, then ``port``."""
+    m = _LDAP_URL.match(server)
+    if m is None:
+        return server, port
+    return m["host"].strip("[]"), int(m["port"]) if m["port"] else port
+
+
+class LdapGroup(FacadeModel):
+    """One LDAP group the HMM lets in: its name or DN, and the role its members get."""
+
+    name: str = Field(min_length=1, max_length=255, description="group name or DN (CN=ops,OU=Groups,DC=lab)")
+    role: Literal["Administrator", "Operator", "ReadOnly", "Commonuser"] = "ReadOnly"
+
+
 class LdapSettings(FacadeModel):
-    """The bind password is write-only: pass it to ``set_ldap(bind_password=...)``."""
+    """System Mgmt → LDAP. The bind password is write-only (sent when given, never read back,
+    never captured). The defaults are the factory value (LDAP off, local accounts log in) [INF].
+
+    ``server`` is a host name, an IP address or an ``ldap://`` / ``ldaps://`` URL with a host
+    (its port, when given, wins over ``port``). ``local_login_enabled = False`` is LDAP-only
+    login [INF: the sheets show no such switch; modelled on the HMM's sibling iBMC]: the HMM
+    then refuses local accounts' logins, except the default administrator (id 2), kept as the
+    way back in."""
 
     enabled: bool = False
-    server: str = ""
+    server: str = Field("", validate_default=True, description="host, IP address or ldap[s]:// URL")
     port: int = Field(389, ge=1, le=65535)
-    domain: str = ""
-    bind_dn: str = ""
-    user_group_dn: str = ""
+    domain: str = Field("", max_length=255, description="the base DN users are searched under")
+    bind_dn: str = Field("", max_length=255)
+    user_group_dn: str = Field("", max_length=255, description="the user folder (OU) below the base DN")
     ssl: bool = False
+    groups: list[LdapGroup] = Field(default_factory=list, max_length=LDAP_GROUPS)
+    local_login_enabled: bool = True
+    bind_password: SecretStr | None = Field(None, max_length=128)
+
+    @field_validator("server")
+    @classmethod
+    def _server(cls, value: str, info: ValidationInfo) -> str:
+        if not value:
+            if info.data.get("enabled"):
+                raise ValueError("required when LDAP is enabled")
+            return value
+        m = _LDAP_URL.match(value)
+        if "://" in value and m is None:
+            raise ValueError(f"{value!r} is not an ldap:// or ldaps:// URL (ldaps://host[:port])")
+        if m is not None and not m["host"]:
+            raise ValueError(f"the LDAP URL {value!r} has no host")
+        if m is not None and m["port"] is not None and not (m["port"].isdigit() and 1 <= int(m["port"]) <= 65535):
+            raise ValueError(f"the LDAP URL {value!r} has no valid port (1-65535)")
+        why = _host(m["host"].strip("[]") if m is not None else value)
+        if why:
+            raise ValueError(why)
+        return value
+
+    @field_validator("groups")
+    @classmethod
+    def _distinct(cls, value: list[LdapGroup]) -> list[LdapGroup]:
+        _once([g.name.lower() for g in value], "group ")
+        return value
+
+    @field_validator("local_login_enabled")
+    @classmethod
+    def _ldap_when_local_off(cls, value: bool, info: ValidationInfo) -> bool:
+        if "enabled" in ((info.context or {}).get("unknown") or ()):
+            return value
+        if not value and not info.data.get("enabled"):
+            raise ValueError("local login may only be turned off while LDAP is enabled (nobody could log in)")
+        return value
 
 
 # ---------------------------------------------------------------- upgrade

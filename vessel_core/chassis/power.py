@@ -1,10 +1,12 @@
 """PSUs & Fans → Power Meter / Hibernation / Capping."""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Literal
+import asyncio
+from typing import TYPE_CHECKING, Any, Literal
 
 from vessel_core.chassis._util import as_int, b01, flag, records
-from vessel_core.chassis.models import PowerCapping, PowerMeter, PowerSupply
+from vessel_core.chassis.managed import PagedSetting
+from vessel_core.chassis.models import ChassisPowerPolicy, PowerCapping, PowerMeter, PowerSupply
 from vessel_core.errors import ValidationError
 
 if TYPE_CHECKING:
@@ -20,9 +22,49 @@ def _state(status) -> tuple[bool, str | None]:
     return status.state != "Absent", status.health
 
 
+def _priorities(text: str) -> dict[int, Any]:
+    out: dict[int, Any] = {}
+    for tok in filter(None, str(text or "").split(",")):
+        slot, _, prio = tok.partition(":")
+        if slot.isdigit() and prio and prio != "medium":
+            out[int(slot)] = prio
+    return out
+
+
+class Policy(PagedSetting[ChassisPowerPolicy]):
+    """PSUs & Fans → Capping (``powerhandler get/setpowercapping``) and Hibernation
+    (``get/sethibernate``) [INF: no verb captured] as one setting. The capping failure action is
+    not part of it (left as it is)."""
+
+    kind, model, referer = "hmm.power_policy", ChassisPowerPolicy, PAGE
+    factory = ChassisPowerPolicy()
+
+    async def read_value(self) -> ChassisPowerPolicy:
+        cap, hib = await asyncio.gather(self._ch.web_read("powerhandler.php", "getpowercapping", referer=PAGE),
+                                        self._ch.web_read("powerhandler.php", "gethibernate", referer=PAGE))
+        c, h = cap.fields, hib.fields
+        return ChassisPowerPolicy.model_construct(
+            capping_enabled=flag(c.get("enabled")), capping_limit_w=as_int(c.get("limit"), 6000) or 6000,
+            slot_priority=_priorities(c.get("priorities", "")), hibernation_enabled=flag(h.get("enabled")),
+            hibernation_mode="N+N" if h.get("mode") == "N+N" else "N+1")
+
+    async def write_changes(self, want: ChassisPowerPolicy, have: ChassisPowerPolicy) -> None:
+        if any(getattr(want, k) != getattr(have, k) for k in ("capping_enabled", "capping_limit_w", "slot_priority")):
+            prios = ",".join(f"{n}:{want.slot_priority.get(n, 'medium')}" for n in range(1, 17))
+            await self.send("powerhandler.php", "setpowercapping", {
+                "enabled": b01(want.capping_enabled), "limit": want.capping_limit_w, "priorities": prios},
+                {"capping_enabled": "enabled", "capping_limit_w": "limit", "slot_priority": "priorities"})
+        if (want.hibernation_enabled, want.hibernation_mode) != (have.hibernation_enabled, have.hibernation_mode):
+            await self.send("powerhandler.php", "sethibernate", {
+                "enabled": b01(want.hibernation_enabled), "mode": want.hibernation_mode},
+                {"hibernation_enabled": "enabled", "hibernation_mode": "mode"})
+
+
 class Power:
     def __init__(self, ch: "Chassis") -> None:
         self._ch = ch
+        #: capping and PSU hibernation (a :class:`~vessel_core.chassis.managed.Setting`)
+        self.policy = Policy(ch)
 
     async def supplies(self) -> list[PowerSupply]:
         return (await self.meter()).supplies

@@ -2,11 +2,11 @@
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from vessel_core.chassis._util import as_int, b01, flag, records, split_list
 from vessel_core.chassis.managed import Collection, WebField, WebSetting, build
-from vessel_core.chassis.models import Account, LdapSettings, NtpSettings, User
+from vessel_core.chassis.models import LDAP_GROUPS, Account, LdapGroup, LdapSettings, NtpSettings, User
 from vessel_core.errors import NotFoundError, ValidationError
 
 if TYPE_CHECKING:
@@ -32,6 +32,34 @@ class Ntp(WebSetting[NtpSettings]):
     factory = NtpSettings()
 
 
+class Ldap(WebSetting[LdapSettings]):
+    """System Mgmt → LDAP (``ldaphandler`` [INF: no handler captured]). The bind password is
+    write-only: sent when given, never read back nor captured. The groups travel as
+    ``group<i>name`` / ``group<i>role`` (i = 1..5), every one on each write."""
+
+    kind, model = "hmm.ldap", LdapSettings
+    read_verb, write_verb = ("ldaphandler.php", "get"), ("ldaphandler.php", "set")
+    referer = "system_manage.html"
+    write_only = frozenset({"bind_password"})
+    fields = {"enabled": WebField("enabled", "bool"), "server": WebField("server"), "port": WebField("port", "int"),
+              "domain": WebField("domain"), "bind_dn": WebField("binddn"), "user_group_dn": WebField("usergroupdn"),
+              "ssl": WebField("ssl", "bool"), "local_login_enabled": WebField("locallogin", "bool"),
+              "bind_password": WebField("bindpasswd")}
+    factory = LdapSettings()
+
+    def read_more(self, doc: Any) -> dict[str, Any]:
+        f = doc.fields
+        return {"groups": [LdapGroup.model_construct(name=f[f"group{i}name"], role=f.get(f"group{i}role") or "ReadOnly")
+                           for i in range(1, LDAP_GROUPS + 1) if f.get(f"group{i}name")]}
+
+    def write_more(self, want: LdapSettings) -> dict[str, Any]:
+        form: dict[str, Any] = {}
+        for i in range(1, LDAP_GROUPS + 1):
+            g = want.groups[i - 1] if i <= len(want.groups) else None
+            form[f"group{i}name"], form[f"group{i}role"] = (g.name, g.role) if g else ("", "")
+        return form
+
+
 class Users(Collection[str, Account]):
     """System Mgmt → Account: the HMM's local users, keyed by name. The password is write-only;
     restoring a deleted account is not possible (no password is ever captured), so a failed
@@ -50,7 +78,8 @@ class Users(Collection[str, Account]):
         self._ch.route("hmm.users.list", "web")
         self._ids = {r.get("username", ""): as_int(r.get("id"), 0) or 0 for r in records(doc, "user")}
         return [Account.model_construct(name=r.get("username", ""), role=r.get("role", ""),
-                                        enabled=flag(r.get("enabled", "1")), password=None)
+                                        enabled=flag(r.get("enabled", "1")), password=None,
+                                        interfaces=sorted(split_list(r.get("interfaces"))))  # type: ignore[arg-type]
                 for r in records(doc, "user")]
 
     async def _id(self, name: str) -> int:
@@ -66,8 +95,8 @@ class Users(Collection[str, Account]):
             raise ValidationError(f"account {want.name!r}: a new account needs a password",
                                   operation="hmm.users.create", field="password")
         await self._ch.web_write("userhandler.php", "adduser", {
-            "username": want.name, "userpasswd": self._secret(want), "role": want.role},
-            operation="userhandler.adduser", referer=self.referer)
+            "username": want.name, "userpasswd": self._secret(want), "role": want.role,
+            "interfaces": ",".join(want.interfaces)}, operation="userhandler.adduser", referer=self.referer)
         if not want.enabled:
             self._ch.cache.invalidate(self.kind)
             await self._ch.web_write("userhandler.php", "modifyuser", {"id": await self._id(want.name), "enabled": "0"},
@@ -77,7 +106,8 @@ class Users(Collection[str, Account]):
         await self._ch.web_write("userhandler.php", "modifyuser", {
             "id": await self._id(want.name), "userpasswd": self._secret(want),
             "role": want.role if want.role != have.role else None,
-            "enabled": b01(want.enabled) if want.enabled != have.enabled else None},
+            "enabled": b01(want.enabled) if want.enabled != have.enabled else None,
+            "interfaces": ",".join(want.interfaces) if want.interfaces != have.interfaces else None},
             operation="userhandler.modifyuser", referer=self.referer)
 
     async def write_delete(self, have: Account) -> None:
@@ -92,6 +122,8 @@ class System:
         self.ntp = Ntp(ch)
         #: the HMM's local accounts (a :class:`~vessel_core.chassis.managed.Collection`)
         self.users = Users(ch)
+        #: the LDAP settings (a :class:`~vessel_core.chassis.managed.Setting`)
+        self.ldap_settings = Ldap(ch)
 
     # ------------------------------------------------------------------ accounts
     async def list_users(self) -> list[User]:

@@ -165,7 +165,8 @@ class Emulator:
     def check_hmm_password(self, user: str, password: str, interface: str = "WEB") -> bool:
         a = self.state.account(user)
         return (a is not None and a.enabled and not a.locked and a.password == password
-                and (interface in a.interfaces or interface == "SSH" and "SSH/TELNET" in a.interfaces))
+                and (interface in a.interfaces or interface == "SSH" and "SSH/TELNET" in a.interfaces)
+                and (self.state.ldap.local_login or a.id == 2))  # [INF] LDAP-only login keeps id 2
 
     def web_session_user(self, sessid: str, csrf: str | None) -> str | None:
         """The user of a live HMM web session (``csrf`` must match when given), else None."""

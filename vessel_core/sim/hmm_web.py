@@ -127,7 +127,8 @@ def _login(emulator: "Emulator", request: web.Request, form: dict[str, str]) -> 
         return xml_result(ws.LOCKED_RETCODE, ws.LOCKED_DESP)
     acct = emulator.state.account(user)
     if acct is None or not acct.enabled or acct.password != form.get("userpasswd", "") \
-            or "WEB" not in acct.interfaces:
+            or "WEB" not in acct.interfaces \
+            or not emulator.state.ldap.local_login and acct.id != 2:  # [INF] LDAP-only login
         n = sessions.failures.get(user, 0) + 1
         sessions.failures[user] = n
         if n >= ws.LOCK_AFTER:

@@ -213,9 +213,13 @@ class HmmService:
                  "FanName": f"Fan{f.slot}", "Reading": f.speed_rpm,
                  "Status": _status(f.present, f.health)}
                 for i, f in enumerate(self.st.fans.values())]
+        temps = [{"@odata.id": f"/redfish/v1/Chassis/1/Thermal#/Temperatures/{i}", "MemberId": str(i),
+                  "Name": t.name, "ReadingCelsius": t.reading_c, "UpperThresholdCritical": t.upper_critical_c,
+                  "Status": _status(True, "OK" if t.reading_c < t.upper_critical_c else "Critical")}
+                 for i, t in enumerate(self.st.temperatures)]   # [INF] inlet and outlet
         return json_response({"@odata.id": "/redfish/v1/Chassis/1/Thermal",
                               "@odata.type": "#Thermal.v1_0_0.Thermal", "Id": "Thermal",
-                              "Name": "Thermal", "Fans": fans})
+                              "Name": "Thermal", "Fans": fans, "Temperatures": temps})
 
     async def managers(self, request: web.Request) -> web.StreamResponse:
         return json_response(collection("/redfish/v1/Managers", "ManagerCollection.ManagerCollection",

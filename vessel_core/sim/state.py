@@ -301,6 +301,19 @@ class Psu(_Model):
     model: str = "PSU 3000W AC"
 
 
+class TemperatureSensor(_Model):
+    """[INF] A chassis temperature sensor (the sheets record none; inlet and outlet per the GUI's
+    PSUs & Fans page); thresholds in degrees Celsius."""
+    name: str
+    reading_c: float
+    upper_critical_c: float
+
+
+def default_temperatures() -> list[TemperatureSensor]:
+    return [TemperatureSensor(name="Inlet Temp", reading_c=24.0, upper_critical_c=45.0),
+            TemperatureSensor(name="Outlet Temp", reading_c=38.0, upper_critical_c=70.0)]
+
+
 class Fan(_Model):
     slot: int
     present: bool = True
@@ -333,6 +346,12 @@ class NtpSettings(_Model):
     sync_interval_min: int = 60
 
 
+class LdapGroup(_Model):
+    """[INF] One LDAP group of the LDAP page: name or DN, and its members' role."""
+    name: str
+    role: Literal["Administrator", "Operator", "ReadOnly", "Commonuser"] = "ReadOnly"
+
+
 class LdapSettings(_Model):
     """[INF] Fields of the LDAP page (no handler captured)."""
     enabled: bool = False
@@ -343,6 +362,10 @@ class LdapSettings(_Model):
     bind_password: str = ""
     user_group_dn: str = ""
     ssl: bool = False
+    groups: list[LdapGroup] = Field(default_factory=list)
+    #: [INF] LDAP-only login when False: local accounts other than the default administrator
+    #: (id 2) cannot log in
+    local_login: bool = True
 
 
 class IpSettings(_Model):
@@ -463,6 +486,10 @@ class PowerCapping(_Model):
     limit_w: int = 6000
     failure_action: Literal["none", "poweroff"] = "none"
     hibernate_enabled: bool = False
+    #: [INF] PSU hibernation keeps one spare PSU awake (N+1) or as many as the working ones (N+N)
+    hibernate_mode: Literal["N+1", "N+N"] = "N+1"
+    #: [INF] capping priority per blade slot ("1".."16"); an unlisted slot is "medium"
+    slot_priority: dict[str, Literal["high", "medium", "low"]] = Field(default_factory=dict)
 
 
 class ChassisInfo(_Model):
@@ -472,6 +499,11 @@ class ChassisInfo(_Model):
     asset_tag: str = ""
     location: str = ""
     slot_alias: dict[str, str] = Field(default_factory=dict)   # "1".."16" → alias
+    #: [INF] Chassis Settings → BIOS Boot (cabinet_bios.html): the chassis-wide boot mode
+    bios_boot_mode: Literal["Legacy", "UEFI"] = "Legacy"
+    #: [INF] Chassis Settings → Black Box (blackbox_switch_control.html) and Reminder switches
+    blackbox_enabled: bool = True
+    reminder_enabled: bool = True
 
 
 # ----------------------------------------------------------------------------- firmware jobs
@@ -538,6 +570,7 @@ class ChassisState(_Model):
     easylink_switch_profiles: list[EasyLinkSwitchProfile] = Field(default_factory=list)
     easylink_nic_profiles: list[EasyLinkNicProfile] = Field(default_factory=list)
     power_capping: PowerCapping = Field(default_factory=PowerCapping)
+    temperatures: list[TemperatureSensor] = Field(default_factory=default_temperatures)
     upgrade: UpgradeJob = Field(default_factory=UpgradeJob)
     tasks: list[RedfishTask] = Field(default_factory=list)
     next_task_id: int = 1

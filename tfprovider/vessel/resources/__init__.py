@@ -4,14 +4,18 @@ from tfprovider.vessel.resources.alarm_subscription import RESOURCES as _ALARM_S
 from tfprovider.vessel.resources.alarms_info import DATA_SOURCES as _ALARMS_DATA_SOURCES
 from tfprovider.vessel.resources.blade import RESOURCES as _BLADE
 from tfprovider.vessel.resources.blades_info import DATA_SOURCES as _BLADE_DATA_SOURCES
+from tfprovider.vessel.resources.chassis_info import DATA_SOURCES as _CHASSIS_DATA_SOURCES
+from tfprovider.vessel.resources.chassis_settings import RESOURCES as _CHASSIS_SETTINGS
 from tfprovider.vessel.resources.compute_profile import RESOURCES as _COMPUTE_PROFILE
 from tfprovider.vessel.resources.functions import FUNCTIONS as _SWITCH_FUNCTIONS
 from tfprovider.vessel.resources.kvm_screenshot import DATA_SOURCES as _KVM_DATA_SOURCES
 from tfprovider.vessel.resources.lag import RESOURCES as _LAG
+from tfprovider.vessel.resources.ldap_domain import RESOURCES as _LDAP
 from tfprovider.vessel.resources.lists import LIST_RESOURCES
 from tfprovider.vessel.resources.mgmt_network import RESOURCES as _MGMT_NETWORK
 from tfprovider.vessel.resources.ntp_server import RESOURCES as _NTP
 from tfprovider.vessel.resources.pools import RESOURCES as _POOLS
+from tfprovider.vessel.resources.power_policy import RESOURCES as _POWER_POLICY
 from tfprovider.vessel.resources.switch_info import DATA_SOURCES as _SWITCH_DATA_SOURCES
 from tfprovider.vessel.resources.switch_port import RESOURCES as _PORT
 from tfprovider.vessel.resources.switch_profile import RESOURCES as _SWITCH_PROFILE
@@ -20,8 +24,9 @@ from tfprovider.vessel.resources.vlan import RESOURCES as _VLAN
 from tfprovider.vessel.resources.vnic_profile import RESOURCES as _VNIC_PROFILE
 
 RESOURCES = [*_VLAN, *_PORT, *_LAG, *_NTP, *_USER, *_VNIC_PROFILE, *_SWITCH_PROFILE, *_POOLS, *_COMPUTE_PROFILE,
-             *_BLADE, *_MGMT_NETWORK, *_ALARM_SUBSCRIPTION]
-DATA_SOURCES = [*_KVM_DATA_SOURCES, *_SWITCH_DATA_SOURCES, *_BLADE_DATA_SOURCES, *_ALARMS_DATA_SOURCES]
+             *_BLADE, *_MGMT_NETWORK, *_ALARM_SUBSCRIPTION, *_CHASSIS_SETTINGS, *_POWER_POLICY, *_LDAP]
+DATA_SOURCES = [*_KVM_DATA_SOURCES, *_SWITCH_DATA_SOURCES, *_BLADE_DATA_SOURCES, *_ALARMS_DATA_SOURCES,
+                *_CHASSIS_DATA_SOURCES]
 FUNCTIONS = [*_SWITCH_FUNCTIONS]
 
 __all__ = ["ACTIONS", "DATA_SOURCES", "FUNCTIONS", "LIST_RESOURCES", "RESOURCES"]

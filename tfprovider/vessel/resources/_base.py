@@ -91,6 +91,14 @@ def claimed_twice(res: Any, req: Any, resp: Any, kind: str, key: str, *, summary
     return True
 
 
+def write_only_value(req: Any, attribute: str, version: str, *, creating: bool) -> Any:
+    """The write-only ``attribute`` of the configuration when it is to be sent: on create, and
+    when the ``version`` attribute changes (a write-only value is never in state to compare)."""
+    rotated = req.state is None or req.state.get(version) != req.plan.get(version)
+    value = (req.config or {}).get(attribute)
+    return value if value and (creating or rotated) else None
+
+
 def leaves(exc: BaseException) -> list[BaseException]:
     """The exceptions inside (nested) exception groups, or ``[exc]``."""
     if isinstance(exc, BaseExceptionGroup):
@@ -178,18 +186,26 @@ def validate_model(resource: Any, config: dict[str, Any], diags: "Diagnostics") 
 
     from tfprovider import cty
 
-    values = _model_values(resource, config)
+    # an attribute left out is planned with its default: the rules judge that value too
+    defaults = {name: a.default for name, a in resource.schema.attributes.items()
+                if a.default is not None and config.get(name) is None}
+    values = _model_values(resource, {**config, **defaults})
     unknown = {k for k, v in config.items() if not cty.is_wholly_known(v)}
     if unknown:
         # unknown values (known after apply): check the known ones alone; a cross-field rule
         # skips itself when the field it compares with is in the context's "unknown"
         values = {k: v for k, v in values.items() if k not in unknown}
+    # an attribute its own validators refused already gets no second diagnostic for the same fault
+    refused = {str(d.path).split("[")[0].split(".")[0] for d in diags if d.path is not None and d.severity.name == "ERROR"}
     try:
         resource.model.model_validate(values, context={"unknown": unknown})
     except PydanticError as exc:
         for e in exc.errors():
             name = str(e["loc"][0]) if e["loc"] else None
             name = getattr(resource, "attribute_of", {}).get(name, name)
+            if name in refused:
+                continue
+            refused.add(str(name))
             if name in resource.schema.attributes and name in config:
                 diags.add_attribute_error(AttributePath().attr(name), "Invalid Attribute Value",
                                           f"{name}: {e['msg']} (got {e.get('input')!r}).")
@@ -236,11 +252,28 @@ class SettingResource(ChassisIdentity, Resource):
     def bind(self, session: "Session") -> "Setting[Any]":  # pragma: no cover - interface
         raise NotImplementedError
 
+    def secrets(self, req: Any, *, creating: bool) -> dict[str, Any]:
+        """Write-only model values to send with this change (from ``req.config``)."""
+        return {}
+
+    def to_model(self, values: dict[str, Any]) -> dict[str, Any]:
+        """Attribute values -> model fields (another vocabulary, other names); the identity."""
+        return values
+
+    def from_model(self, shown: dict[str, Any], base: dict[str, Any]) -> dict[str, Any]:
+        """Model fields as the device shows them -> attribute values (``base``: the plan or the
+        prior state, for maps whose unlisted keys mean the default); the identity."""
+        return shown
+
+    async def check_plan(self, req: Any, resp: Any) -> None:
+        """Resource-specific plan checks (lock-out guards); ``resp.state`` is the plan."""
+
     def _setting(self) -> "Setting[Any]":
         return self.bind(session_of(self.provider_data))
 
     def _state(self, base: dict[str, Any], value: Any) -> dict[str, Any]:
-        return {**base, **value.model_dump(mode="json"), "id": self.id_value}
+        shown = self.from_model(value.model_dump(mode="json", exclude=set(self._setting().write_only)), base)
+        return {**base, **{k: v for k, v in shown.items() if k in self.schema.attributes}, "id": self.id_value}
 
     def validate_config(self, config: Any, diags: "Diagnostics") -> None:
         validate_model(self, config, diags)
@@ -248,20 +281,24 @@ class SettingResource(ChassisIdentity, Resource):
     async def modify_plan(self, req: Any, resp: Any) -> None:
         if self.provider_data is None:
             return
-        claimed_twice(self, req, resp, self.type_name, self.id_value, summary="Setting Managed Twice",
-                      detail=lambda owners: f"{self.type_name} is a singleton of the chassis, and {len(owners)} "
-                      "resources of this configuration manage it; they would overwrite each other on every "
-                      "apply. Keep one.")
+        if claimed_twice(self, req, resp, self.type_name, self.id_value, summary="Setting Managed Twice",
+                         detail=lambda owners: f"{self.type_name} is a singleton of the chassis, and {len(owners)} "
+                         "resources of this configuration manage it; they would overwrite each other on every "
+                         "apply. Keep one."):
+            return
+        await self.check_plan(req, resp)
 
     async def _put(self, req: Any, resp: Any, what: str) -> None:
         from vessel_core.chassis.managed import build
 
         setting = self._setting()
+        secrets = self.secrets(req, creating=what == "create")
         try:
-            want = build(self.model, _model_values(self, req.plan), f"{self.type_name}.{what}")
+            values = {k: v for k, v in _model_values(self, req.plan).items() if k not in setting.write_only}
+            want = build(self.model, {**values, **secrets}, f"{self.type_name}.{what}")
             after = await setting.set(want)
         except Exception as exc:  # noqa: BLE001 - every failure becomes a diagnostic
-            report_change_failure(self, req, resp, what, exc)
+            report_change_failure(self, req, resp, what, exc, secrets=[str(v) for v in secrets.values() if v])
             return
         resp.state = self._state(req.plan, after)
 
@@ -278,7 +315,8 @@ class SettingResource(ChassisIdentity, Resource):
         try:
             await self._setting().reset()
         except Exception as exc:  # noqa: BLE001
-            diagnose(resp.diagnostics, f"{self.type_name} not reset", exc, schema=self.schema)
+            diagnose(resp.diagnostics, f"{self.type_name} not reset", exc, schema=self.schema,
+                     aliases=getattr(self, "attribute_of", None))
 
     async def import_state(self, req: Any, resp: Any) -> None:
         if req.id != self.id_value:
@@ -369,7 +407,10 @@ class CollectionResource(ChassisIdentity, Resource):
     def _want(self, req: Any, what: str) -> Any:
         from vessel_core.chassis.managed import build
 
-        return build(self.model, {**_model_values(self, req.plan), **self.secrets(req, creating=what == "create")},
+        # a write-only field (a password) is sent only when secrets() says so, never from the plan
+        write_only = getattr(self._collection(), "write_only", ())
+        values = {k: v for k, v in _model_values(self, req.plan).items() if k not in write_only}
+        return build(self.model, {**values, **self.secrets(req, creating=what == "create")},
                      f"{self.type_name}.{what}")
 
     async def _change(self, req: Any, resp: Any, what: str) -> None:
@@ -403,4 +444,5 @@ class CollectionResource(ChassisIdentity, Resource):
         resp.state = {**self.schema.null_value(), self.key: req.id, "id": req.id}
 
 
-__all__ = ["CollectionResource", "SettingResource", "sdk_model", "diagnose", "leaves", "partial_state", "session_of", "validate_model"]
+__all__ = ["CollectionResource", "SettingResource", "sdk_model", "diagnose", "leaves", "partial_state", "session_of",
+           "validate_model", "write_only_value"]

@@ -9,7 +9,7 @@ from typing import Iterable
 from aiohttp import web
 
 from vessel_core.sim.hmm import stateless
-from vessel_core.sim.hmm._common import SLOT_RE, SWI_RE, Call, _absent, _page, verb
+from vessel_core.sim.hmm._common import SLOT_RE, SWI_RE, Call, _absent, _FieldError, _guard, _int, _page, verb
 from vessel_core.sim.httpcommon import xml_el, xml_fields, xml_result
 from vessel_core.sim.state import StatelessProfile
 
@@ -104,8 +104,38 @@ async def query_status(call: Call) -> web.StreamResponse:
         frus.append(xml_el("fru", children=xml_fields({
             "name": f"Fan{f.slot}", "present": f.present, "health": HEALTH_CODE[f.health],
             "speed": f.speed_rpm, "speedpct": f.speed_pct})))
+    for t in st.temperatures:   # [INF] the chassis temperature sensors, in the same answer
+        frus.append(xml_el("sensor", children=xml_fields({
+            "name": t.name, "reading": t.reading_c, "uppercritical": t.upper_critical_c})))
     total = sum(p.output_w for p in st.psus.values())
     return xml_result(extra=[xml_el("status", children=frus), xml_el("powerconsumption", total)])
+
+
+@verb("cabinethandler", "get")
+async def cabinet_get(call: Call) -> web.StreamResponse:
+    """[INF] Chassis Settings → BIOS Boot (``biosbootmode`` Legacy/UEFI), Black Box
+    (``blackbox`` 0/1) and Reminder (``reminder`` 0/1): no verb captured for these pages."""
+    c = call.emulator.state.chassis
+    return xml_result(extra=xml_fields({"biosbootmode": c.bios_boot_mode, "blackbox": c.blackbox_enabled,
+                                        "reminder": c.reminder_enabled}))
+
+
+@verb("cabinethandler", "set")
+@_guard
+async def cabinet_set(call: Call) -> web.StreamResponse:
+    """[INF] any of ``biosbootmode`` (Legacy/UEFI), ``blackbox`` (0/1), ``reminder`` (0/1)."""
+    c = call.emulator.state.chassis.model_copy()
+    if "biosbootmode" in call.form:
+        if call.arg("biosbootmode") not in ("Legacy", "UEFI"):
+            raise _FieldError("Parameter biosbootmode must be Legacy or UEFI.")
+        c.bios_boot_mode = call.arg("biosbootmode")  # type: ignore[assignment]
+    if "blackbox" in call.form:
+        c.blackbox_enabled = bool(_int(call, "blackbox", lo=0, hi=1))
+    if "reminder" in call.form:
+        c.reminder_enabled = bool(_int(call, "reminder", lo=0, hi=1))
+    call.emulator.state.chassis = c
+    call.emulator.changed()
+    return xml_result()
 
 
 @verb("queryhandler", "isstack")
