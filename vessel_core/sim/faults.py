@@ -53,6 +53,10 @@ class Faults(BaseModel):
                     "to another profile or unbound. [INF] a profile whose BIOS or identity settings "
                     "the iBMC cannot take; used to prove the previous binding is restored.")
     firmware_flash: FlashOutcome = Field(default="ok", description="Outcome of the next firmware flashes.")
+    firmware_flash_targets: dict[str, FlashOutcome] = Field(
+        default_factory=dict,
+        description="Per flash target ('Slot3', 'Swi2', 'HMM1'): the outcome of its flashes, over "
+                    "firmware_flash (kept until changed).")
     session_idle_timeout_s: float = Field(
         default=1800.0, gt=0, description="Idle time after which web and Redfish sessions expire.")
 
