@@ -123,3 +123,17 @@ def test_staging_refuses_bad_images(tmp_path):
         stage(str(p), "bios", "V503", good)
     assert e.value.field == "version"
     assert stage(str(p), "bios", "V502", good).header == ("bios", "V502")
+
+
+async def test_a_failed_flash_after_a_good_one_rolls_back_to_the_good_one(tmp_path):
+    async with start_emulator(tmp_path / "emu") as emu, chassis_for(emu) as ch:
+        _guard(ch, tmp_path)
+        one = frozenset({"Slot1", "Slot2"})
+        plan = plan_waves(await read_inventory(ch), {"ibmc": Desired("6.10", one)}, Policy(max_unavailable=2))
+        await Rollout(ch, plan, _images(tmp_path, ibmc="6.10"), gate_timeout=10, poll_interval=0.1).run()
+        emu.faults.firmware_flash_targets = {"Slot2": "fail"}
+        plan = plan_waves(await read_inventory(ch), {"ibmc": Desired("6.20", one)}, Policy(max_unavailable=2))
+        with pytest.raises(RolloutError, match="rolled back"):
+            await Rollout(ch, plan, _images(tmp_path, ibmc="6.20"), gate_timeout=5, poll_interval=0.1).run()
+        # Slot1 back from its backup slot, Slot2 never changed: both at the version before the wave
+        assert [emu.state.blades[s].firmware.imana for s in (1, 2)] == ["(U4005)6.10"] * 2

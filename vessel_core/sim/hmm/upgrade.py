@@ -131,8 +131,13 @@ async def upgrade_update(call: Call) -> web.StreamResponse:
     now = time.time()
     version = up.uploaded.version or image_version(up.uploaded.filename)
     targets = []
+    kind = {"smm": "hmm", "swi": "switch"}.get(up.uploaded.kind) or component or next(
+        (c for c in ("bios", "cpld") if c in up.uploaded.filename.lower()), "ibmc")
     for n in names:
-        outcome = faults.firmware_flash_targets.get(_fault_key(st, n), faults.firmware_flash)
+        # this flash replaces what a rollback would go back to (a failed one leaves nothing to undo)
+        key = _fault_key(st, n)
+        up.previous.pop(f"{key if key.startswith('HMM') else n.split(':')[0]}/{kind}", None)
+        outcome = faults.firmware_flash_targets.get(key, faults.firmware_flash)
         targets.append(UpgradeTarget(
             name=n, started=now, duration_s=timing.flash_duration(outcome),
             outcome="ok" if outcome == "slow" else outcome, new_version=version, component=component,
