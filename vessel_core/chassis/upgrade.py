@@ -96,6 +96,14 @@ class Upgrade:
         self._ch.route("upgrade.wait", "web")
         return st
 
+    async def rollback(self, targets: str, component: str) -> None:
+        """[INF] ``targets`` (a bladelist) back to the image each ran before its last flash of
+        ``component`` (hmm, switch, ibmc, bios, cpld): the iBMC's backup slot, else the previous
+        image the HMM kept."""
+        validate_bladelist(targets)
+        await (await self._ch.web()).rollback_firmware(targets, component)
+        self._ch.route("upgrade.rollback", "web")
+
     async def cancel(self) -> None:
         await (await self._ch.web()).cancel_upgrade()
         self._ch.route("upgrade.cancel", "web")

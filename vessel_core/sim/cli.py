@@ -62,7 +62,34 @@ async def _run(args: argparse.Namespace) -> int:
     return 0
 
 
+def make_image_main(argv: list[str]) -> int:
+    """``vessel-sim make-image --component C --version V --out FILE``: an image the emulator
+    recognises (format: ``vessel_core/sim/images.py``); prints its SHA-256."""
+    import hashlib
+    from pathlib import Path
+
+    from vessel_core.sim.images import COMPONENTS, make_image
+
+    p = argparse.ArgumentParser(prog="vessel-sim make-image", description=make_image_main.__doc__)
+    p.add_argument("--component", required=True, choices=COMPONENTS)
+    p.add_argument("--version", required=True)
+    p.add_argument("--out", required=True)
+    p.add_argument("--size", type=int, default=4096, help="bytes (header included)")
+    args = p.parse_args(argv)
+    try:
+        data = make_image(args.component, args.version, size=args.size)
+    except ValueError as exc:
+        print(f"vessel-sim make-image: {exc}", file=sys.stderr)
+        return 2
+    Path(args.out).write_bytes(data)
+    print(hashlib.sha256(data).hexdigest())
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["make-image"]:
+        return make_image_main(argv[1:])
     args = _parser().parse_args(argv)
     logging.basicConfig(level=args.log_level.upper(), stream=sys.stderr,
                         format="%(asctime)s %(name)s %(levelname)s %(message)s")

@@ -59,6 +59,10 @@ class Faults(BaseModel):
                     "the floating address to one of them, nothing answers there. [INF] used to prove an "
                     "address change the provider cannot follow is rolled back.")
     firmware_flash: FlashOutcome = Field(default="ok", description="Outcome of the next firmware flashes.")
+    firmware_flash_targets: dict[str, FlashOutcome] = Field(
+        default_factory=dict,
+        description="Per flash target ('Slot3', 'Swi2', 'HMM1'): the outcome of its flashes, over "
+                    "firmware_flash (kept until changed).")
     session_idle_timeout_s: float = Field(
         default=1800.0, gt=0, description="Idle time after which web and Redfish sessions expire.")
 

@@ -260,6 +260,8 @@ class SwitchModule(_Model):
     vrp: SwitchState | None = None
     sel: list[SelEntry] = Field(default_factory=list)
     stacked: bool = False
+    #: [INF] epoch seconds until which the switch reboots after a flash (its fabric and VRP CLI down)
+    rebooting_until: float = 0.0
 
     @property
     def vrp_flavour(self) -> str | None:
@@ -513,6 +515,9 @@ class UploadedImage(_Model):
     size: int
     kind: Literal["smm", "swi", "blade"]
     sha256: str
+    #: from the image's header (sim/images.py), empty for an image without one
+    component: str = ""
+    version: str = ""
 
 
 class UpgradeTarget(_Model):
@@ -522,11 +527,16 @@ class UpgradeTarget(_Model):
     outcome: Literal["ok", "fail", "brick"]
     new_version: str
     applied: bool = False
+    component: str = ""          #: ibmc / bios / cpld for a blade ("" : from the file name)
+    reboot_s: float = 0.0        #: [INF] a switch reboots this long after its flash
 
 
 class UpgradeJob(_Model):
     uploaded: UploadedImage | None = None
     targets: list[UpgradeTarget] = Field(default_factory=list)
+    #: [INF] "<Slot3|Swi2|HMM1>/<component>" -> the version before its last flash: the HMM keeps
+    #: the previous image of each target (the iBMC's is its backup slot) for ``rollback``
+    previous: dict[str, str] = Field(default_factory=dict)
 
 
 class RedfishTask(_Model):
@@ -635,13 +645,16 @@ class ChassisState(_Model):
                 if t.outcome == "brick":
                     m.health = "Critical"
                 else:
+                    self.upgrade.previous[f"{m.name}/hmm"] = m.firmware.software
                     m.firmware.software = _with_prefix(m.firmware.software, t.new_version)
         elif name.startswith("Swi"):
             sw = self.switches.get(int(name[3:]))
             if sw is not None:
+                sw.rebooting_until = t.started + t.duration_s + t.reboot_s
                 if t.outcome == "brick":
                     sw.health = "Critical"
                 else:
+                    self.upgrade.previous[f"{name}/switch"] = sw.firmware.software
                     sw.firmware.software = _with_prefix(sw.firmware.software, t.new_version)
         elif name.startswith("Slot"):
             b = self.blades.get(int(name[4:]))
@@ -650,8 +663,41 @@ class ChassisState(_Model):
                     b.bricked = True
                     b.health = "Critical"
                 else:
-                    component = self.upgrade.uploaded.filename.lower() if self.upgrade.uploaded else ""
+                    component = t.component or (self.upgrade.uploaded.filename.lower()
+                                                if self.upgrade.uploaded else "")
+                    field = "bios" if "bios" in component else "cpld" if "cpld" in component else "imana"
+                    self.upgrade.previous[f"{name}/{'ibmc' if field == 'imana' else field}"] = getattr(
+                        b.firmware, field)
                     _flash_blade(b, component, t.new_version)
+
+    def rollback_target(self, name: str, component: str) -> None:
+        """[INF] Bring ``name``'s ``component`` back to the image it ran before its last flash:
+        the iBMC starts from its backup slot, the others take the previous image the HMM kept.
+        A bricked or failed component recovers; one never flashed stays as it is."""
+        prev = self.upgrade.previous.pop(f"{name}/{component}", None)
+        if name.startswith("Slot"):
+            b = self.blades.get(int(name[4:]))
+            if b is None:
+                return
+            if component == "ibmc":
+                if b.bricked or prev is not None:
+                    b.firmware.imana = b.firmware.backup_imana
+            elif prev is not None:
+                setattr(b.firmware, component, prev)
+            if component == "ibmc" or not b.bricked:
+                b.bricked, b.health = False, "OK"
+        elif name.startswith("Swi"):
+            sw = self.switches.get(int(name[3:]))
+            if sw is not None:
+                if prev is not None:
+                    sw.firmware.software = prev
+                sw.health = "OK"
+        else:
+            for m in self.mms.values():
+                if m.name == name:
+                    if prev is not None:
+                        m.firmware.software = prev
+                    m.health = "OK"
 
     def _apply_task(self, task: RedfishTask) -> None:
         if task.kind == "vmedia" and "|" in task.target:

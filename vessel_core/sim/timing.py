@@ -21,11 +21,14 @@ class Timing(BaseModel):
     #: [INF] an HMM switchover: the new active module answers after this long (sessions are gone)
     failover_s: float = Field(default=30.0, ge=0)
     slow_factor: float = Field(default=5.0, ge=1)
+    #: [INF] a CX310 reboots this long after a flash; its fabric is down meanwhile
+    switch_reboot_s: float = Field(default=20.0, ge=0)
 
     @classmethod
     def fast(cls) -> "Timing":
         return cls(power_on_s=0.3, force_off_s=0.1, graceful_off_s=0.4, restart_s=0.4,
-                   flash_s=1.0, vmedia_connect_s=0.2, failover_s=0.5, slow_factor=3.0)
+                   flash_s=1.0, vmedia_connect_s=0.2, failover_s=0.5, slow_factor=3.0,
+                   switch_reboot_s=0.5)
 
     def flash_duration(self, outcome: str) -> float:
         """Seconds until a flash with this fault outcome reaches its end (failures stop at 60%)."""

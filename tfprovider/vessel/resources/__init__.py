@@ -7,6 +7,8 @@ from tfprovider.vessel.resources.blades_info import DATA_SOURCES as _BLADE_DATA_
 from tfprovider.vessel.resources.chassis_info import DATA_SOURCES as _CHASSIS_DATA_SOURCES
 from tfprovider.vessel.resources.chassis_settings import RESOURCES as _CHASSIS_SETTINGS
 from tfprovider.vessel.resources.compute_profile import RESOURCES as _COMPUTE_PROFILE
+from tfprovider.vessel.resources.firmware import RESOURCES as _FIRMWARE
+from tfprovider.vessel.resources.firmware_inventory import DATA_SOURCES as _FIRMWARE_DATA_SOURCES
 from tfprovider.vessel.resources.functions import FUNCTIONS as _SWITCH_FUNCTIONS
 from tfprovider.vessel.resources.kvm_screenshot import DATA_SOURCES as _KVM_DATA_SOURCES
 from tfprovider.vessel.resources.lag import RESOURCES as _LAG
@@ -24,9 +26,9 @@ from tfprovider.vessel.resources.vlan import RESOURCES as _VLAN
 from tfprovider.vessel.resources.vnic_profile import RESOURCES as _VNIC_PROFILE
 
 RESOURCES = [*_VLAN, *_PORT, *_LAG, *_NTP, *_USER, *_VNIC_PROFILE, *_SWITCH_PROFILE, *_POOLS, *_COMPUTE_PROFILE,
-             *_BLADE, *_MGMT_NETWORK, *_ALARM_SUBSCRIPTION, *_CHASSIS_SETTINGS, *_POWER_POLICY, *_LDAP]
+             *_BLADE, *_MGMT_NETWORK, *_ALARM_SUBSCRIPTION, *_CHASSIS_SETTINGS, *_POWER_POLICY, *_LDAP, *_FIRMWARE]
 DATA_SOURCES = [*_KVM_DATA_SOURCES, *_SWITCH_DATA_SOURCES, *_BLADE_DATA_SOURCES, *_ALARMS_DATA_SOURCES,
-                *_CHASSIS_DATA_SOURCES]
+                *_CHASSIS_DATA_SOURCES, *_FIRMWARE_DATA_SOURCES]
 FUNCTIONS = [*_SWITCH_FUNCTIONS]
 
 __all__ = ["ACTIONS", "DATA_SOURCES", "FUNCTIONS", "LIST_RESOURCES", "RESOURCES"]

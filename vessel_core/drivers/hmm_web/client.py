@@ -136,8 +136,9 @@ class MinIntervalLimiter:
 
 
 def validate_bladelist(bladelist: str) -> str:
-    """``bothsmm`` or ``Name:fru<id>;`` tokens each ending in ``;`` (§2.3)."""
-    if bladelist == "bothsmm":
+    """``bothsmm`` or ``Name:fru<id>;`` tokens each ending in ``;`` (§2.3); ``smm`` / ``othersmm``
+    (one module alone, the active or the standby) [INF]."""
+    if bladelist in ("bothsmm", "smm", "othersmm"):
         return bladelist
     if not bladelist.endswith(";"):
         raise ValidationError(f"bladelist {bladelist!r}: every token must end with ';'",
@@ -535,6 +536,12 @@ class HmmWebClient:
         if reply.root is None:
             return UpgradeStatus()
         return parse_upgrade_status(reply.root)
+
+    async def rollback_firmware(self, bladelist: str, component: str) -> Reply:
+        """[INF] Each target of ``bladelist`` back to the image before its last flash (the
+        iBMC's backup slot; the previous image the HMM kept for the others)."""
+        return await self.call("smmupgradehandler.php", "rollback", page=referer_for_targets(bladelist),
+                               fields={"bladelist": validate_bladelist(bladelist), "component": component})
 
     async def cancel_upgrade(self) -> Reply:
         return await self.call("smmupgradehandler.php", "delete")

@@ -10,7 +10,8 @@ from aiohttp import BodyPartReader, web
 
 from vessel_core.sim.hmm._common import OK, Call, _bad, _FieldError, _guard, _int, verb
 from vessel_core.sim.httpcommon import xml_el, xml_fields, xml_response, xml_result
-from vessel_core.sim.state import UpgradeTarget, UploadedImage
+from vessel_core.sim.images import HEADER_MAX, PAGE_KIND, read_header
+from vessel_core.sim.state import ChassisState, UpgradeTarget, UploadedImage
 
 UPLOAD_PAGES = {"/system_manage_smm.html": "smm", "/system_manage_swi.html": "swi",
                 "/system_manage_blade.html": "blade"}
@@ -46,7 +47,7 @@ async def upgrade_upload(call: Call) -> web.StreamResponse:
     if page_kind is None:
         return web.Response(status=400)
     reader = await call.request.multipart()
-    filename, size, digest = None, 0, hashlib.sha256()
+    filename, size, digest, head = None, 0, hashlib.sha256(), b""
     async for part in reader:
         if part is None:  # never: __anext__ stops at None, but its annotation keeps Optional
             continue
@@ -57,17 +58,21 @@ async def upgrade_upload(call: Call) -> web.StreamResponse:
                 if size > MAX_UPLOAD:
                     return _bad("The file is too large.", 11)
                 digest.update(chunk)
+                if len(head) < HEADER_MAX:
+                    head += chunk[: HEADER_MAX - len(head)]
         else:
             await part.release()
     if filename is None:
         return _bad("Parameter uploadfile is missing.")
-    kind = image_kind(filename) or page_kind
+    header = read_header(head)  # [INF] sim/images.py: the header decides over the file name
+    kind = PAGE_KIND[header["component"]] if header else image_kind(filename) or page_kind
     if kind != page_kind:
         return web.Response(status=400)
     if any(not t.applied for t in call.emulator.state.upgrade.targets):
         return _bad("An upgrade is in progress.", 12)
     call.emulator.state.upgrade.uploaded = UploadedImage(
-        filename=filename, size=size, kind=kind, sha256=digest.hexdigest())
+        filename=filename, size=size, kind=kind, sha256=digest.hexdigest(),
+        component=header["component"] if header else "", version=header["version"] if header else "")
     call.emulator.state.upgrade.targets = []
     call.emulator.changed()
     return xml_result()
@@ -75,10 +80,10 @@ async def upgrade_upload(call: Call) -> web.StreamResponse:
 
 def _bladelist(call: Call, kind: str) -> list[str]:
     raw = call.arg("bladelist").strip()
-    if raw == "bothsmm":
+    if raw in ("bothsmm", "smm", "othersmm"):  # [INF] one module alone: smm (active), othersmm
         if kind != "smm":
-            raise _FieldError("Parameter bladelist: bothsmm needs an SMM image.")
-        return ["smm", "othersmm"]
+            raise _FieldError(f"Parameter bladelist: {raw} needs an SMM image.")
+        return ["smm", "othersmm"] if raw == "bothsmm" else [raw]
     if not raw:
         raise _FieldError("Parameter bladelist is empty.")
     if not raw.endswith(";"):
@@ -114,13 +119,61 @@ async def upgrade_update(call: Call) -> web.StreamResponse:
     if any(not t.applied for t in up.targets):
         return _bad("An upgrade is in progress.", 12)
     names = _bladelist(call, up.uploaded.kind)
-    outcome = call.emulator.faults.firmware_flash
-    duration = call.emulator.timing.flash_duration(outcome)
+    st, faults, timing = call.emulator.state, call.emulator.faults, call.emulator.timing
+    component = up.uploaded.component
+    if component in ("bios", "cpld"):
+        # [INF] host firmware is written with the host off (the new image runs at its next boot)
+        for n in names:
+            b = st.present_blade(int(n.split(":")[0][4:]))
+            if b is not None and b.power_state != "Off":
+                return _bad(f"Parameter bladelist: {n.split(':')[0]} must be powered off for a "
+                            f"{component.upper()} upgrade.", 15)
     now = time.time()
-    version = image_version(up.uploaded.filename)
-    up.targets = [UpgradeTarget(name=n, started=now, duration_s=duration,
-                                outcome="ok" if outcome == "slow" else outcome,
-                                new_version=version) for n in names]
+    version = up.uploaded.version or image_version(up.uploaded.filename)
+    targets = []
+    kind = {"smm": "hmm", "swi": "switch"}.get(up.uploaded.kind) or component or next(
+        (c for c in ("bios", "cpld") if c in up.uploaded.filename.lower()), "ibmc")
+    for n in names:
+        # this flash replaces what a rollback would go back to (a failed one leaves nothing to undo)
+        key = _fault_key(st, n)
+        up.previous.pop(f"{key if key.startswith('HMM') else n.split(':')[0]}/{kind}", None)
+        outcome = faults.firmware_flash_targets.get(key, faults.firmware_flash)
+        targets.append(UpgradeTarget(
+            name=n, started=now, duration_s=timing.flash_duration(outcome),
+            outcome="ok" if outcome == "slow" else outcome, new_version=version, component=component,
+            reboot_s=timing.switch_reboot_s if n.startswith("Swi") else 0.0))
+    up.targets = targets
+    call.emulator.changed()
+    return xml_result()
+
+
+def _fault_key(st: ChassisState, name: str) -> str:
+    """The per-target fault key of a bladelist name: ``Slot3``, ``Swi2``, ``HMM1``."""
+    if name == "smm":
+        return st.active_mm().name
+    if name == "othersmm":
+        return st.standby_mm().name
+    return name.split(":")[0]
+
+
+@verb("smmupgradehandler", "rollback")
+@_guard
+async def upgrade_rollback(call: Call) -> web.StreamResponse:
+    """[INF] ``bladelist`` (``othersmm``/``smm`` or ``Slot3:fru0;Swi2:fru0;``) and ``component``
+    (hmm, switch, ibmc, bios, cpld): each target goes back to the image it ran before its last
+    flash (the iBMC to its backup slot, the others to the previous image the HMM kept), at once.
+    The sheets record no such verb; a GUI's "roll back" exists on later MM generations."""
+    st = call.emulator.state
+    up = st.upgrade
+    if any(not t.applied for t in up.targets):
+        return _bad("An upgrade is in progress.", 12)
+    component = call.arg("component")
+    if component not in PAGE_KIND:
+        raise _FieldError(f"Parameter component: {component!r} is not one of {', '.join(PAGE_KIND)}.")
+    names = _bladelist(call, PAGE_KIND[component])
+    for n in names:
+        key = _fault_key(st, n)
+        st.rollback_target(key if key.startswith("HMM") else n.split(":")[0], component)
     call.emulator.changed()
     return xml_result()
 
@@ -135,7 +188,10 @@ async def upgrade_get(call: Call) -> web.StreamResponse:
     blades = []
     for t in call.emulator.state.upgrade.targets:
         frac = 1.0 if t.duration_s <= 0 else min(1.0, (now - t.started) / t.duration_s)
-        if t.outcome == "ok":
+        if t.outcome == "ok" and t.applied and now < t.started + t.duration_s + t.reboot_s:
+            # [INF] a switch reboots into the new image: not finished until it is back
+            progress, retcode, desp, pdesp = 99, 0, OK, "Rebooting..."
+        elif t.outcome == "ok":
             progress = 100 if t.applied else min(99, int(frac * 100))
             retcode, desp = 0, OK
             pdesp = "Done" if t.applied else "Upgrading..."

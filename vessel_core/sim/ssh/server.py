@@ -144,6 +144,8 @@ def switch_reachable(emulator: Any, slot: int) -> bool:
     sw = _state(emulator).switches.get(slot)
     if sw is None or not sw.present or sw.vrp is None or getattr(sw, "power_state", "On") != "On":
         return False
+    if time.time() < getattr(sw, "rebooting_until", 0.0):  # rebooting after a flash
+        return False
     return time.monotonic() >= runtime(emulator).mgmt_down_until.get(slot, 0.0)
 
 
