@@ -33,7 +33,7 @@ from tfprovider.framework import (
     use_state_for_unknown,
 )
 from tfprovider.framework.schema import parse_duration, timeout
-from tfprovider.vessel.resources._base import diagnose, session_of
+from tfprovider.vessel.resources._base import ChassisIdentity, chassis_identity, diagnose, session_of
 
 COMPONENTS = ("hmm", "switch", "ibmc", "bios", "cpld")
 WAVE = cty.Object({"index": cty.Number, "members": cty.List(cty.String), "failover_first": cty.Bool})
@@ -52,8 +52,10 @@ def _rollout(obj: dict[str, Any]) -> dict[str, Any]:
             "poll_interval": parse_duration(r["poll_interval"]) if r.get("poll_interval") else 3.0}
 
 
-class Firmware(Resource):
+class Firmware(ChassisIdentity, Resource):
     type_name = "vessel_firmware"
+    #: one per component class of a chassis, like its id (import is not offered: adopt by applying)
+    identity = chassis_identity(component=cty.String)
     default_timeouts = {"create": 4 * 3600.0, "update": 4 * 3600.0}
     schema = Schema(
         {
