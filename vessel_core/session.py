@@ -110,7 +110,8 @@ class Session:
         """The chassis' serial number (read once per session): the part of every object's
         identity that says which chassis it lives on."""
         if self._serial is None:
-            info = await self.chassis.basic.get()
+            # every resource of a refresh asks at once: one read, shared (the read cache)
+            info = await self.chassis.cached(("chassis-serial",), self.chassis.basic.get)
             self._serial = info.serial_number or self.settings.host
         return self._serial
 
