@@ -18,7 +18,8 @@ Prints figures only (no timed assertion):
 
 Requests are counted inside the emulator: HTTP by a middleware wrapped around each of its HTTPS
 apps (as ``bench/stateless_scale.py`` does), SSH commands by wrapping the HMM shell's and the
-iBMC shell's command handlers and the switch CLI's line reader.
+iBMC shell's command handlers and the switch CLI's line reader. The smmget readout
+(``hmm/smmget.txt``) costs a fixed number of HMM CLI commands per switch slot and present blade.
 """
 from __future__ import annotations
 
@@ -172,6 +173,9 @@ async def full_and_parts(emu: EmulatorThread, root: Path) -> tuple[list[tuple[fl
             await measure(f"{p.id} capture", p.scope.capture())
         await measure("hmm/redfish.json (readout: every Redfish resource)",
                       bs.redfish_dump(await session.chassis.hmm_redfish()))
+        blades = sorted(int(p.id.split(":")[1]) for p in parts if p.group == "blade")
+        await measure("hmm/smmget.txt (readout: every known smmget item per slot)",
+                      bs.smmget_readout(await session.chassis.hmm_cli(), blades))
         for p in parts:
             if p.group == "switch":
                 await measure(f"switches/swi{p.scope.slot}.startup.cfg (readout)",  # type: ignore[attr-defined]
