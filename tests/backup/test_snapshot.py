@@ -20,7 +20,7 @@ def test_snapshot_layout_manifest_and_secrets(cli_lab) -> None:
     listed = {i["path"] for i in manifest["items"]}
     on_disk = {str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file()} - {"manifest.yaml"}
     assert listed == on_disk
-    assert {"hmm/redfish.json", "hmm/accounts.json", "hmm/settings/hmm.ntp.json", "hmm/settings/hmm.profiles.json",
+    assert {"hmm/redfish.json", "hmm/smmget.txt", "hmm/accounts.json", "hmm/settings/hmm.ntp.json", "hmm/settings/hmm.profiles.json",
             "switches/swi2.cfg", "switches/swi2.startup.cfg", "switches/swi3.cfg", "ibmc/blade1.json"} <= listed
     assert manifest["meta"]["not_captured"] == []
     assert manifest["actor"]["os_user"] and manifest["created_at"].endswith("Z")
@@ -33,6 +33,15 @@ def test_snapshot_layout_manifest_and_secrets(cli_lab) -> None:
     redfish = json.loads((folder / "hmm/redfish.json").read_text())
     assert "/redfish/v1" in redfish and "/redfish/v1/Chassis" in redfish
     assert not any("/SessionService/Sessions/" in p for p in redfish)
+    smm = (folder / "hmm/smmget.txt").read_text()
+    commands = [ln[3:] for ln in smm.splitlines() if ln.startswith("## ")]
+    assert commands[:4] == ["smmget -d version", "smmget -d gateway", "smmget -d timezone", "smmget -d presence"]
+    assert "Software Version :" in smm and "Swi1 is not present." in smm
+    assert "smmget -l swi1 -d version" not in commands and "smmget -l swi2 -d version" in commands  # absent: presence only
+    blades = sorted({int(c.split()[2][5:]) for c in commands if " -l blade" in c})
+    assert blades == sorted(json.loads((folder / p).read_text())["slot"] for p in listed if p.startswith("ibmc/"))
+    for item in ("presence", "health", "biosbootmode", "macaddress", "powerstate"):
+        assert f"smmget -l blade{blades[0]} -d {item}" in commands
     assert assert_private_and_clean(cli_lab.snapshots) == len(listed) + 1
 
     sid = folder.name

@@ -9,7 +9,8 @@ The chassis is named exactly as the provider is: every ``VESSEL_*`` variable of 
 block (``VESSEL_ENDPOINT``, ``VESSEL_PASSWORD``, ``VESSEL_CA_CERT``, ...), merged and validated
 by the provider's own configure, so a setting the provider refuses is refused here with the
 same message. ``--dir`` defaults to ``VESSEL_SNAPSHOT_DIR`` (else ``.vessel/snapshots``).
-Exit codes: 0 done, 1 failed (or differences left), 2 bad usage or settings.
+Exit codes: 0 done, 1 failed (or differences left, or a scope could not be read), 2 bad usage or
+settings.
 """
 from __future__ import annotations
 
@@ -97,7 +98,7 @@ async def cmd_restore(args: argparse.Namespace, environ: Mapping[str, str]) -> i
         for line in plan.lines():
             print(line)
         if args.dry_run or not plan.differs:
-            return 1 if args.dry_run and plan.differs and args.exit_code else 0
+            return 1 if plan.unreadable or (args.dry_run and plan.differs and args.exit_code) else 0
         if not args.yes:
             if not sys.stdin.isatty():
                 raise UsageError("restore changes the chassis: pass --yes (or --dry-run to see the differences)")

@@ -8,7 +8,9 @@ undone with ``vessel restore <that id>``), then restores the differing scopes in
 (:func:`~vessel_core.backup.parts.restore_order`), each as one guarded change: the guard records
 the pre-restore snapshot, verifies that a fresh capture equals the snapshot's (a switch also
 answers the heartbeat over a fresh login), rolls that scope back when it does not, writes one
-audit record; a scope that fails is reported and the others go on.
+audit record; a scope that fails is reported and the others go on. A scope that cannot be read
+now (a switch whose management is down) is reported by the dry run and the restore, neither
+compared nor restored, and the others go on.
 
 Accounts the restore must create need a password the snapshot never holds: ``passwords``
 (user -> password); an account without one is reported and left out.
@@ -99,6 +101,8 @@ class Plan:
     snapshot_id: str
     scopes: list[ScopePlan] = field(default_factory=list)
     absent: list[str] = field(default_factory=list)  #: selected parts the snapshot does not hold
+    #: selected parts that could not be read now ("switch:2X: why"): neither compared nor restored
+    unreadable: list[str] = field(default_factory=list)
 
     @property
     def differs(self) -> bool:
@@ -111,7 +115,8 @@ class Plan:
                 out.append(f"{s.part.id}: {len(s.changes)} difference(s)")
                 out.extend(f"  {c}" for c in s.changes)
         out.extend(f"{a}: not in snapshot {self.snapshot_id}, left as it is" for a in self.absent)
-        if not self.differs:
+        out.extend(f"{u}; not compared, not restored" for u in self.unreadable)
+        if not self.differs and not self.unreadable:
             out.append(f"no differences from snapshot {self.snapshot_id}")
         return out
 
@@ -124,7 +129,11 @@ async def show_plan(session: "Session", snap: "Snapshot", selectors: list[str]) 
         if want is None:
             plan.absent.append(part.id)
             continue
-        have = await part.scope.capture()
+        try:
+            have = await part.scope.capture()
+        except Exception as exc:  # noqa: BLE001 - a scope that does not answer now; the others go on
+            plan.unreadable.append(f"{part.id}: could not be read: {' '.join((str(exc) or type(exc).__name__).split())}")
+            continue
         plan.scopes.append(ScopePlan(part, have, want, differences(part, have, want)))
     return plan
 
@@ -201,7 +210,7 @@ async def restore(session: "Session", store: "SnapshotStore", snap: "Snapshot", 
                   passwords: Mapping[str, str] | None = None) -> Report:
     from vessel_core.backup.snapshot import take
 
-    report = Report()
+    report = Report(failed=list(plan.unreadable))
     before, _ = await take(session, store, tool=f"vessel restore {snap.id} (state before)")
     report.before_id = before.id
     guard = session.guard
@@ -217,7 +226,8 @@ async def restore(session: "Session", store: "SnapshotStore", snap: "Snapshot", 
                 ch.evidence["snapshot"] = snap.id
                 await s.part.scope.restore(want)
         except ChangeError as exc:
-            report.failed.append(f"{s.part.id}: {exc.message} ({exc.outcome})")
+            # one line a scope: a device's answer quoted in the message may span several
+            report.failed.append(f"{s.part.id}: {' '.join(exc.message.split())} ({exc.outcome})")
             continue
         report.done.append(f"{s.part.id} ({len(s.changes)} difference(s))")
     return report

@@ -2,6 +2,10 @@
 
     <root>/<UTC stamp>/
         hmm/redfish.json           every resource of the HMM's Redfish service (readout)
+        hmm/smmget.txt             every data item the HMM CLI's smmget is known to answer, for
+                                   the chassis, each switch slot and each present blade, one
+                                   section a command (readout; an item that fails is in the
+                                   manifest as not captured)
         hmm/accounts.json          the HMM accounts (no password: it is never read back)
         hmm/settings/<kind>.json   one per HMM web scope (its capture: what restore writes back)
         switches/swi<N>.cfg        the running configuration (its capture)
@@ -14,7 +18,8 @@
 No file holds a secret: readouts have every secret-looking key's value replaced, and every
 file is scrubbed of the session's passwords (a file that needed it is named in the manifest).
 Device requests are bounded by the number of scopes, plus the Redfish readouts (one request
-per Redfish resource).
+per Redfish resource) and the smmget readout (a fixed number of commands per switch slot and
+present blade).
 """
 from __future__ import annotations
 
@@ -39,7 +44,7 @@ VOLATILE_KEYS = ("DateTime", "DateTimeLocalOffset", "PowerConsumedWatts", "Avera
                  "@odata.etag", "Uptime", "StartTime", "EndTime", "TaskState", "PercentComplete",
                  "power_state", "health", "Status", "PowerState", "speed_rpm", "output_w")
 #: files that are readouts (never restored); the others are scope captures
-READOUTS = ("hmm/redfish.json", "switches/*.startup.cfg")
+READOUTS = ("hmm/redfish.json", "hmm/smmget.txt", "switches/*.startup.cfg")
 #: Redfish paths never read: sessions (their ids are credentials), schemas and metadata
 SKIP_PATHS = ("/SessionService/Sessions", "/$metadata", "/JsonSchemas", "/odata", "/TaskService/Tasks")
 MAX_REDFISH_DOCS = 2000
@@ -103,6 +108,36 @@ async def _blade_readout(session: "Session", slot: int) -> dict[str, Any]:
         except Exception as exc:  # noqa: BLE001
             docs[path] = {"error": str(exc) or type(exc).__name__}
     return {"via": "redfish", "state": state, "redfish": docs}
+
+
+async def smmget_readout(cli: Any, blade_slots: list[int]) -> tuple[str, list[dict[str, str]]]:
+    """Every known ``smmget`` data item (:data:`~vessel_core.drivers.ssh.hmm.SMMGET_ITEMS`): the
+    chassis', each switch slot's (the others after a ``presence`` that answers present) and each
+    present blade's, as ``## <command>`` sections; plus the commands that failed, with why."""
+    from vessel_core.drivers.ssh.hmm import PRESENT_RE, SMMGET_ITEMS
+
+    sections: list[str] = []
+    failed: list[dict[str, str]] = []
+
+    async def one(item: str, location: str | None) -> str | None:
+        cmd = "smmget " + (f"-l {location} " if location else "") + f"-d {item}"
+        try:
+            text = await cli.smmget(item, location=location)
+        except Exception as exc:  # noqa: BLE001 - an item this HMM does not answer is reported
+            failed.append({"what": f"hmm/smmget.txt {cmd}", "why": " ".join((str(exc) or type(exc).__name__).split())})
+            return None
+        sections.append(f"## {cmd}\n{text.rstrip()}\n")
+        return text
+
+    for item in SMMGET_ITEMS["smm"]:
+        await one(item, None)
+    for kind, slots in (("swi", [1, 2, 3, 4]), ("blade", blade_slots)):
+        first, *rest = SMMGET_ITEMS[kind]
+        for n in slots:
+            if PRESENT_RE.search(await one(first, f"{kind}{n}") or ""):
+                for item in rest:
+                    await one(item, f"{kind}{n}")
+    return "\n".join(sections), failed
 
 
 class Capture:
@@ -172,6 +207,17 @@ async def _readouts(session: "Session", out: Capture, secrets: list[str]) -> Non
         out.missing.extend({"what": f"hmm/redfish.json {f['what']}", "why": f["why"]} for f in failed)
         out.add("hmm/redfish.json", _dumps(docs), secrets)
 
+    async def smmget() -> None:
+        try:
+            text, failed = await smmget_readout(await ch.hmm_cli(),
+                                                sorted(int(p.id.split(":")[1]) for p in out.parts if p.group == "blade"))
+        except Exception as exc:  # noqa: BLE001
+            out.missing.append({"what": "hmm/smmget.txt", "why": str(exc) or type(exc).__name__})
+            return
+        out.missing.extend(failed)
+        if text:
+            out.add("hmm/smmget.txt", text, secrets)
+
     async def startup(part: Part) -> None:
         slot = part.scope.slot  # type: ignore[attr-defined]
         try:
@@ -188,7 +234,7 @@ async def _readouts(session: "Session", out: Capture, secrets: list[str]) -> Non
         except Exception as exc:  # noqa: BLE001
             out.missing.append({"what": f"ibmc/blade{slot}.json readout", "why": str(exc) or type(exc).__name__})
 
-    await asyncio.gather(hmm_redfish(), *(startup(p) for p in out.parts if p.group == "switch"),
+    await asyncio.gather(hmm_redfish(), smmget(), *(startup(p) for p in out.parts if p.group == "switch"),
                          *(ibmc(p) for p in out.parts if p.group == "blade"))
 
 

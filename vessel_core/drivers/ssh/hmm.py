@@ -31,6 +31,18 @@ _SMM_ERRORS: list[tuple[re.Pattern[str], type, str]] = [
 ]
 
 
+#: every data item ``smmget`` is known to answer (chassis-surface §4.3), by location kind: without
+#: ``-l`` (the chassis), ``-l swi<N>`` and ``-l blade<N>``; ``presence`` first, since the other
+#: items of an absent module answer only "... is not present."
+SMMGET_ITEMS: dict[str, tuple[str, ...]] = {
+    "smm": ("version", "gateway", "timezone", "presence"),
+    "swi": ("presence", "version", "health", "powerstate"),
+    "blade": ("presence", "health", "biosbootmode", "macaddress", "powerstate"),
+}
+#: an answer of ``presence`` for a module that is present
+PRESENT_RE = re.compile(r"\bis present\.")
+
+
 class SmmVersion(BaseModel):
     software: str
     uboot: str = ""
@@ -151,7 +163,7 @@ class HmmCli(ShellClient):
 
     async def presence(self, location: str | None = None) -> bool:
         out = await self.smmget("presence", location=location)
-        if re.search(r"\bis present\.", out):
+        if PRESENT_RE.search(out):
             return True
         if re.search(r"(?i)\b(not present|absent)\b", out):
             return False
