@@ -9,7 +9,7 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import TEST_PASSWORDS, CliLab
+from backup_helpers import TEST_PASSWORDS, CliLab
 from vessel_ws import VesselWorkspace
 
 from vessel_core.session import Session, SessionSettings

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import httpx
 import yaml
-from conftest import TEST_PASSWORDS, assert_private_and_clean
+from backup_helpers import TEST_PASSWORDS, assert_private_and_clean
 
 from vessel_core.sim.ssh.server import switch_reachable
 from vessel_core.sim.state import Account, EasyLinkNicProfile, MacPool, StatelessProfile

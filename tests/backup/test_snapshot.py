@@ -5,7 +5,7 @@ import json
 from pathlib import Path
 
 import yaml
-from conftest import assert_private_and_clean
+from backup_helpers import assert_private_and_clean
 
 from vessel_core.sim.state import Account
 
