@@ -135,7 +135,23 @@ async def show_plan(session: "Session", snap: "Snapshot", selectors: list[str]) 
             plan.unreadable.append(f"{part.id}: could not be read: {' '.join((str(exc) or type(exc).__name__).split())}")
             continue
         plan.scopes.append(ScopePlan(part, have, want, differences(part, have, want)))
+    # blades in the order they drew their pool identities: the HMM gives the lowest free ones, so
+    # binding them again in that order into empty pools gives each blade the MACs/UUID it had
+    blades = [sp for sp in plan.scopes if sp.part.group == "blade"]
+    plan.scopes = [sp for sp in plan.scopes if sp.part.group != "blade"] + sorted(blades, key=_drawn_first)
     return plan
+
+
+def _drawn_first(sp: ScopePlan) -> tuple[int, str]:
+    try:
+        b = json.loads(next(iter(sp.want.values())))
+    except (StopIteration, ValueError):
+        return (2, sp.part.id)
+    macs = b.get("macs") if b.get("mac_source") == "pool" else None
+    if macs:
+        return (0, min(str(m).upper() for m in macs))
+    uuid = b.get("uuid") if b.get("uuid_source") == "pool" else None
+    return (1, str(uuid).upper()) if uuid else (2, sp.part.id)
 
 
 class _Restoring:
@@ -161,6 +177,18 @@ class _Restoring:
         await self.part.scope.restore(files)
 
 
+def _needs_secret(scope: Any, obj: dict[str, Any]) -> bool:
+    """Whether recreating ``obj`` needs a write-only value: the scope says so per object when it
+    can (``missing_secrets``: an SNMP receiver does, a syslog server does not), else always."""
+    missing = getattr(scope, "missing_secrets", None)
+    if missing is None:
+        return True
+    try:
+        return bool(missing(scope.model.model_validate(obj)))
+    except Exception:  # noqa: BLE001 - a capture the model refuses: ask for the secret to be safe
+        return True
+
+
 def _with_passwords(s: ScopePlan, passwords: Mapping[str, str], skipped: list[str]) -> dict[str, str]:
     """The snapshot's capture with the write-only values of objects the restore must create."""
     write_only: frozenset[str] = getattr(s.part.scope, "write_only", frozenset())
@@ -177,6 +205,9 @@ def _with_passwords(s: ScopePlan, passwords: Mapping[str, str], skipped: list[st
         kept = []
         for d in items:
             k = str(d.get(key))
+            if k not in live and not _needs_secret(s.part.scope, d):
+                kept.append(d)  # an object without a secret (a syslog destination): recreated as it is
+                continue
             if k not in live:
                 if k not in passwords:
                     skipped.append(f"{s.part.id} {k}: a new object needs its password (never in a snapshot): "
