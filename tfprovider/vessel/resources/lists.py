@@ -20,6 +20,7 @@ from tfprovider.vessel.resources.compute_profile import ComputeProfile
 from tfprovider.vessel.resources.lag import Lag
 from tfprovider.vessel.resources.lag import _values as lag_values
 from tfprovider.vessel.resources.ldap_domain import LdapDomain
+from tfprovider.vessel.resources.mgmt_network import MgmtNetwork
 from tfprovider.vessel.resources.ntp_server import NtpServer
 from tfprovider.vessel.resources.pools import MacPool, UuidPool
 from tfprovider.vessel.resources.power_policy import PowerPolicy
@@ -148,7 +149,23 @@ SwitchPortList = switch_list(
                                                      "settings (default: only the ports configured otherwise).")})
 
 
-LIST_RESOURCES = [VlanList, LagList, SwitchPortList, BladeList,
+class MgmtNetworkList(ListResource):
+    type_name = "vessel_mgmt_network"
+    schema = Schema({}, description="Every management address set on the chassis: the MMs' and the floating one, "
+                                    "blades' iBMC and switch modules' external addresses.")
+
+    async def list(self, req: ListRequest, diags: Diagnostics) -> AsyncIterator[Found]:
+        res = _resource(MgmtNetwork, self.provider_data)
+        network = res.provider_data.chassis.network
+        for kind in ("smm", "blade", "swi"):
+            for addr in await network.list(kind):
+                if not addr.ip:
+                    continue
+                state = res._state({**res.schema.null_value(), "target": addr.name}, await res._target(addr.name).get())
+                yield await _found(res, state, f"{addr.name} {addr.ip}", req)
+
+
+LIST_RESOURCES = [VlanList, LagList, SwitchPortList, BladeList, MgmtNetworkList,
                   *(setting_list(r) for r in (NtpServer, ChassisSettings, PowerPolicy, LdapDomain)),
                   *(collection_list(r) for r in (ComputeProfile, MacPool, UuidPool, User, VnicProfile, SwitchProfile,
                                                  AlarmSubscription))]
